@@ -1,0 +1,226 @@
+/*
+ * control: the test harness's routes under /__mock (SPEC.md section 5).
+ * Dispatch has checked access (loopback, or the admin key). Routes that
+ * act on one tenant run under its lock; health and tenant removal act on
+ * the registry and take no tenant lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "handlers.h"
+#include "log.h"
+
+static void get_health(struct ms_call *call)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "status", "ready");
+	cJSON_AddStringToObject(o, "version", MS_VERSION);
+	cJSON_AddStringToObject(o, "scenario", call->srv->scenario_name);
+	cJSON_AddNumberToObject(o, "tenants",
+				(double)ms_registry_count(
+					&call->srv->registry));
+	ms_reply(call->resp, 200, o);
+}
+
+
+static void post_reset(struct ms_call *call)
+{
+	cJSON *o;
+
+	if (ms_tenant_reset(&call->srv->registry, call->tenant) < 0) {
+		ms_fail(call->resp, 503, "tenant_limit", NULL,
+			"The tenant could not be rebuilt; it is unchanged");
+		return;
+	}
+	call->now = vclock_now(&call->tenant->state.clock);
+	call->resp->date = call->now;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "tenant", call->tenant->name);
+	cJSON_AddBoolToObject(o, "reset", true);
+	ms_reply(call->resp, 200, o);
+}
+
+
+static cJSON *clock_json(const struct vclock *c)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(o, "now", ms_time_json(vclock_now(c)));
+	cJSON_AddBoolToObject(o, "frozen", c->frozen);
+	return o;
+}
+
+
+static void get_clock(struct ms_call *call)
+{
+	ms_reply(call->resp, 200, clock_json(&call->tenant->state.clock));
+}
+
+
+/*
+ * Read {"advance"?, "set"?, "freeze"?}: at least one, each well formed.
+ * Returns 0 with the parsed values, or -1 after answering 400.
+ */
+static int clock_request(struct ms_call *call, const cJSON *body,
+			 struct ms_period *advance, ms_time_t *set,
+			 int *freeze)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(body, "advance");
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(body, "set");
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(body, "freeze");
+
+	if (!a && !s && !f) {
+		ms_fail(call->resp, 400, "validation_failed", NULL,
+			"Give one of advance (a period such as \"P91D\"), "
+			"set (a time) or freeze (true or false)");
+		return -1;
+	}
+	if (a && (!cJSON_IsString(a) ||
+		  ms_period_parse(a->valuestring, advance) < 0)) {
+		ms_fail(call->resp, 400, "validation_failed", "advance",
+			"advance must be an ISO-8601 period such as \"P91D\"");
+		return -1;
+	}
+	if (s && (!cJSON_IsString(s) ||
+		  ms_time_parse(s->valuestring, set) < 0)) {
+		ms_fail(call->resp, 400, "validation_failed", "set",
+			"set must be an ISO-8601 time such as "
+			"\"2026-01-15T09:00:00.000Z\"");
+		return -1;
+	}
+	if (f && !cJSON_IsBool(f)) {
+		ms_fail(call->resp, 400, "validation_failed", "freeze",
+			"freeze must be true or false");
+		return -1;
+	}
+	*freeze = f ? cJSON_IsTrue(f) : -1;
+	if (!a)
+		memset(advance, 0, sizeof(*advance));
+	if (!s)
+		*set = MS_NEVER;
+	return 0;
+}
+
+
+/* Set first, then advance, then freeze or thaw: one request may do all. */
+static void post_clock(struct ms_call *call)
+{
+	struct vclock *c = &call->tenant->state.clock;
+	cJSON *body = ms_call_json_object(call);
+	struct ms_period advance;
+	ms_time_t set;
+	int freeze;
+
+	if (!body)
+		return;
+	if (clock_request(call, body, &advance, &set, &freeze) == 0) {
+		if (set != MS_NEVER)
+			vclock_set(c, set);
+		vclock_advance(c, &advance);
+		if (freeze >= 0)
+			vclock_freeze(c, freeze);
+		call->resp->date = vclock_now(c);
+		ms_reply(call->resp, 200, clock_json(c));
+	}
+	cJSON_Delete(body);
+}
+
+
+static void get_state(struct ms_call *call)
+{
+	ms_reply(call->resp, 200,
+		 ms_scenario_from_state(&call->tenant->state));
+}
+
+
+/* "since" and "limit" of a journal read; 0, or -1 after a 400. */
+static int journal_query(struct ms_call *call, uint64_t *since,
+			 size_t *limit)
+{
+	char buf[32], *end;
+	unsigned long long v;
+
+	*since = 0;
+	*limit = MS_JOURNAL_LIMIT_MAX;
+	if (ms_query_param(call->req, "since", buf, sizeof(buf))) {
+		errno = 0;
+		v = strtoull(buf, &end, 10);
+		if (!buf[0] || *end || errno || buf[0] == '-') {
+			ms_fail(call->resp, 400, "validation_failed", "since",
+				"since must be a sequence number");
+			return -1;
+		}
+		*since = v;
+	}
+	if (ms_query_param(call->req, "limit", buf, sizeof(buf))) {
+		errno = 0;
+		v = strtoull(buf, &end, 10);
+		if (!buf[0] || *end || errno || buf[0] == '-' || v < 1 ||
+		    v > MS_JOURNAL_LIMIT_MAX) {
+			ms_fail(call->resp, 400, "validation_failed", "limit",
+				"limit must be a whole number from 1 to %d",
+				MS_JOURNAL_LIMIT_MAX);
+			return -1;
+		}
+		*limit = (size_t)v;
+	}
+	return 0;
+}
+
+
+static void get_journal(struct ms_call *call)
+{
+	const struct ms_journal *j = &call->tenant->journal;
+	uint64_t since;
+	size_t limit;
+	cJSON *o;
+
+	if (journal_query(call, &since, &limit) < 0)
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "tenant", call->tenant->name);
+	cJSON_AddNumberToObject(o, "limit", (double)j->limit);
+	cJSON_AddNumberToObject(o, "size", (double)j->count);
+	cJSON_AddNumberToObject(o, "evicted", (double)j->evicted);
+	cJSON_AddNumberToObject(o, "nextSeq", (double)j->next_seq);
+	cJSON_AddItemToObject(o, "entries", ms_journal_query(j, since, limit));
+	ms_reply(call->resp, 200, o);
+}
+
+
+static void delete_journal(struct ms_call *call)
+{
+	ms_journal_clear(&call->tenant->journal);
+	ms_reply(call->resp, 204, NULL);
+}
+
+
+/* params[0] holds the tenant's name (see ms_dispatch). */
+static void delete_tenant(struct ms_call *call)
+{
+	if (ms_registry_drop(&call->srv->registry, call->params[0]) < 0) {
+		ms_fail(call->resp, 404, "not_found", NULL,
+			"No tenant named '%s'", call->params[0]);
+		return;
+	}
+	ms_log(MS_LOG_DEBUG, "tenant %s dropped", call->params[0]);
+	ms_reply(call->resp, 204, NULL);
+}
+
+
+const struct ms_route ms_control_routes[] = {
+	{MS_PLANE_CONTROL, "GET", "/__mock/health", NULL,
+	 MS_ROUTE_NO_TENANT, 0, get_health},
+	{MS_PLANE_CONTROL, "POST", "/__mock/reset", NULL, 0, 0, post_reset},
+	{MS_PLANE_CONTROL, "GET", "/__mock/clock", NULL, 0, 0, get_clock},
+	{MS_PLANE_CONTROL, "POST", "/__mock/clock", NULL, 0, 0, post_clock},
+	{MS_PLANE_CONTROL, "GET", "/__mock/state", NULL, 0, 0, get_state},
+	{MS_PLANE_CONTROL, "GET", "/__mock/journal", NULL, 0, 0,
+	 get_journal},
+	{MS_PLANE_CONTROL, "DELETE", "/__mock/journal", NULL, 0, 0,
+	 delete_journal},
+	{MS_PLANE_CONTROL, "DELETE", "/__mock/tenant", NULL,
+	 MS_ROUTE_NO_TENANT, 0, delete_tenant},
+	{0},
+};

@@ -1,0 +1,551 @@
+/*
+ * dispatch: see dispatch.h. The checks of each plane run here, in the
+ * order SPEC.md gives, so that handlers only validate and act.
+ */
+#include <arpa/nameser.h>
+#include <netinet/in.h>
+#include <resolv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <civetweb.h>
+#include "handlers.h"
+#include "log.h"
+
+#define GATEWAY_PREFIX "/jsm/"
+#define CONTROL_PREFIX "/__mock"
+
+
+const char *ms_request_header(const struct ms_request *req,
+			      const char *name)
+{
+	for (int i = 0; i < req->nheaders; i++) {
+		if (strcasecmp(req->headers[i].name, name) == 0)
+			return req->headers[i].value;
+	}
+	return NULL;
+}
+
+
+const char *ms_query_param(const struct ms_request *req, const char *name,
+			   char *buf, size_t len)
+{
+	if (!req->query)
+		return NULL;
+	if (mg_get_var(req->query, strlen(req->query), name, buf, len) < 0)
+		return NULL;
+	return buf;
+}
+
+
+/*
+ * Split "/t/{tenant}/rest" into the tenant's name and the rest of the
+ * path. Without the prefix, the tenant is "default". Returns 0, or -1
+ * when the name breaks the pattern.
+ */
+static int split_tenant(const char *path, char *name, const char **rest)
+{
+	const char *end;
+	size_t len;
+
+	if (strncmp(path, "/t/", 3) != 0) {
+		strcpy(name, MS_TENANT_DEFAULT);
+		*rest = path;
+		return 0;
+	}
+	path += 3;
+	end = strchr(path, '/');
+	len = end ? (size_t)(end - path) : strlen(path);
+	if (len == 0 || len > MS_TENANT_NAME_MAX)
+		return -1;
+	memcpy(name, path, len);
+	name[len] = '\0';
+	*rest = end ? end : "/";
+	return ms_tenant_name_valid(name) ? 0 : -1;
+}
+
+
+/*
+ * Match path against pattern segment by segment; "{}" captures one
+ * non-empty segment into params. Returns true on a match.
+ */
+static bool path_match(const char *pattern, const char *path,
+		       char params[][MS_PARAM_LEN])
+{
+	int np = 0;
+
+	while (*pattern && *path) {
+		if (strncmp(pattern, "{}", 2) == 0) {
+			size_t n = strcspn(path, "/");
+			if (n == 0 || n >= MS_PARAM_LEN || np >= MS_PARAMS_MAX)
+				return false;
+			memcpy(params[np], path, n);
+			params[np++][n] = '\0';
+			pattern += 2;
+			path += n;
+		} else if (*pattern++ != *path++) {
+			return false;
+		}
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+
+static const struct ms_route *plane_routes(const char *path,
+					   enum ms_plane *plane)
+{
+	if (strncmp(path, CONTROL_PREFIX, strlen(CONTROL_PREFIX)) == 0) {
+		*plane = MS_PLANE_CONTROL;
+		return ms_control_routes;
+	}
+	if (strncmp(path, GATEWAY_PREFIX, strlen(GATEWAY_PREFIX)) == 0) {
+		*plane = MS_PLANE_GATEWAY;
+		return ms_gateway_routes;
+	}
+	*plane = MS_PLANE_SITE;
+	return ms_site_routes;
+}
+
+
+/*
+ * Find the route for method and path. When the path matches but not the
+ * method, answers 405 with Allow (into allow) and returns NULL; when
+ * nothing matches, answers 404 and returns NULL.
+ */
+static const struct ms_route *route_find(const struct ms_route *routes,
+					 struct ms_call *call)
+{
+	char scratch[MS_PARAMS_MAX][MS_PARAM_LEN];
+	const char *method = call->req->method;
+	const char *path = call->path;
+	char *allow = call->resp->allow;
+	size_t allow_len = sizeof(call->resp->allow);
+
+	allow[0] = '\0';
+	for (const struct ms_route *r = routes; r->pattern; r++) {
+		if (!path_match(r->pattern, path, scratch))
+			continue;
+		if (strcmp(r->method, method) == 0) {
+			memcpy(call->params, scratch, sizeof(scratch));
+			return r;
+		}
+		if (!strstr(allow, r->method)) {
+			size_t n = strlen(allow);
+			snprintf(allow + n, allow_len - n, "%s%s",
+				 n ? ", " : "", r->method);
+		}
+	}
+	if (allow[0]) {
+		ms_fail(call->resp, 405, "method_not_allowed", NULL,
+			"Method %s is not allowed here; allowed: %s", method,
+			allow);
+	} else {
+		ms_fail(call->resp, 404, "not_found", NULL,
+			"No route for %s %s", method, path);
+	}
+	return NULL;
+}
+
+
+/* The control plane: loopback only, or the admin key when one is set. */
+static int control_access(struct ms_call *call)
+{
+	const char *key;
+
+	if (!call->srv->admin_key) {
+		if (call->req->loopback)
+			return 0;
+		ms_fail(call->resp, 403, "permission_denied", NULL,
+			"The control plane answers loopback clients only; "
+			"start with --admin-key to open it");
+		call->resp->missing_permission = "mock.admin";
+		return -1;
+	}
+	key = ms_request_header(call->req, "X-Mock-Admin-Key");
+	if (key && ms_secret_equal(key, call->srv->admin_key))
+		return 0;
+	ms_fail(call->resp, 401, "unauthenticated", NULL,
+		"Missing or wrong X-Mock-Admin-Key");
+	return -1;
+}
+
+
+/* Skip the scheme word (case-insensitive) and the blanks after it;
+ * NULL when the header does not start with it. */
+static const char *auth_scheme(const char *header, const char *scheme)
+{
+	size_t n = strlen(scheme);
+
+	if (strncasecmp(header, scheme, n) != 0 ||
+	    (header[n] != ' ' && header[n] != '\t'))
+		return NULL;
+	header += n;
+	while (*header == ' ' || *header == '\t')
+		header++;
+	return header;
+}
+
+
+/*
+ * Decode "Basic base64(user:password)" into user and pass (both in buf).
+ * Returns 0, or -1 when it is not Basic or not well formed.
+ */
+static int basic_decode(const char *header, char *buf, size_t len,
+			const char **user, const char **pass)
+{
+	const char *b64 = auth_scheme(header, "Basic");
+	char *colon;
+	int n;
+
+	if (!b64 || !*b64 || strlen(b64) >= len)
+		return -1;
+	n = b64_pton(b64, (unsigned char *)buf, len - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (strlen(buf) != (size_t)n)
+		return -1;                   /* a NUL inside */
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	*user = buf;
+	*pass = colon + 1;
+	return 0;
+}
+
+
+/* Site plane: Basic email:apiToken of a scenario user. */
+static int site_authenticate(struct ms_call *call)
+{
+	const char *header = ms_request_header(call->req, "Authorization");
+	const char *email, *api_token;
+	struct ms_user *u;
+	char buf[1024];
+
+	if (header && basic_decode(header, buf, sizeof(buf), &email,
+				   &api_token) == 0) {
+		u = ms_state_user_by_email(&call->tenant->state, email);
+		if (u && u->api_token &&
+		    ms_secret_equal(u->api_token, api_token)) {
+			call->user = u;
+			snprintf(call->resp->credential,
+				 sizeof(call->resp->credential),
+				 "Basic <user %s>", u->account_id);
+			return 0;
+		}
+	}
+	snprintf(call->resp->credential, sizeof(call->resp->credential),
+		 "%s", header ? "<rejected credentials>" : "");
+	ms_fail(call->resp, 401, "unauthenticated", NULL,
+		"Client must be authenticated to access this resource.");
+	return -1;
+}
+
+
+static int site_checks(struct ms_call *call, const struct ms_route *r)
+{
+	struct ms_state *st = &call->tenant->state;
+
+	if (site_authenticate(call) < 0)
+		return -1;
+	if (r->action && !ms_state_user_may(st, call->user, r->action)) {
+		call->resp->missing_permission = r->action;
+		ms_fail(call->resp, 403, "permission_denied", NULL,
+			"You do not have the permission '%s' in Data "
+			"Manager.", r->action);
+		return -1;
+	}
+	if ((r->flags & MS_ROUTE_NEEDS_INIT) && !st->initialized) {
+		ms_fail(call->resp, 409, "not_initialized", NULL,
+			"Data Manager has not been initialized on this site. "
+			"Open Data Manager once to initialize it.");
+		return -1;
+	}
+	return 0;
+}
+
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+
+static int deny(struct ms_call *call, const char *reason)
+{
+	ms_fail_gateway_401(call->resp, reason);
+	return -1;
+}
+
+
+/*
+ * Gateway plane: find the presented secret (Bearer, or Basic with the
+ * token as password). Answers the gateway's 401 and returns -1 when it is
+ * missing, malformed, unknown, revoked or expired. *basic tells which
+ * scheme carried it.
+ */
+static int gateway_authenticate(struct ms_call *call, bool *basic)
+{
+	const char *header = ms_request_header(call->req, "Authorization");
+	const char *secret = NULL, *user;
+	enum ms_secret_match match;
+	struct ms_token *tok;
+	char buf[1024];
+
+	*basic = false;
+	if (!header || !*header)
+		return deny(call, "token_missing");
+	snprintf(call->resp->credential, sizeof(call->resp->credential),
+		 "<malformed credentials>");
+	if ((secret = auth_scheme(header, "Bearer")) == NULL) {
+		if (basic_decode(header, buf, sizeof(buf), &user, &secret) < 0)
+			secret = NULL;
+		*basic = true;
+	}
+	if (!secret || !ms_token_secret_wellformed(secret))
+		return deny(call, "token_malformed");
+
+	tok = ms_token_store_by_secret(&call->tenant->state.tokens, secret,
+				       &match);
+	if (!tok) {
+		snprintf(call->resp->credential,
+			 sizeof(call->resp->credential), "<unknown token>");
+		return deny(call, "token_unknown");
+	}
+	snprintf(call->resp->credential, sizeof(call->resp->credential),
+		 "%s <token %s id=%s%s>", *basic ? "Basic" : "Bearer",
+		 tok->label, tok->id,
+		 match == MS_SECRET_RETIRED ? " retired secret" : "");
+	if (match == MS_SECRET_RETIRED || tok->revoked)
+		return deny(call, "token_revoked");
+	if (ms_token_status(tok, call->now) == MS_TOKEN_EXPIRED)
+		return deny(call, "token_expired");
+	call->token = tok;
+	return 0;
+}
+
+
+static bool gateway_type_ok(const struct ms_route *r,
+			    const struct ms_token *tok, bool basic)
+{
+	if (basic)
+		return (r->flags & MS_ROUTE_BASIC_OK) &&
+		       tok->type == MS_TOKEN_BASIC_AUTH;
+	return tok->type != MS_TOKEN_BASIC_AUTH &&
+	       (r->token_types & MS_TYPE_BIT(tok->type));
+}
+
+
+static int gateway_checks(struct ms_call *call, const struct ms_route *r)
+{
+	struct ms_token *tok;
+	bool basic;
+
+	if (gateway_authenticate(call, &basic) < 0)
+		return -1;
+	tok = call->token;
+	if (strcmp(tok->workspace_id, call->params[0]) != 0) {
+		call->resp->missing_permission = r->action;
+		ms_fail(call->resp, 403, "token_wrong_workspace", NULL,
+			"This token belongs to another workspace.");
+		return -1;
+	}
+	if ((r->flags & MS_ROUTE_NEEDS_INIT) &&
+	    !call->tenant->state.initialized) {
+		ms_fail(call->resp, 409, "not_initialized", NULL,
+			"Data Manager has not been initialized on this site.");
+		return -1;
+	}
+	if (!gateway_type_ok(r, tok, basic)) {
+		call->resp->missing_permission = r->action;
+		ms_fail(call->resp, 403, "token_wrong_type", NULL,
+			"A %s cannot be used here%s.",
+			ms_token_type_label(tok->type),
+			basic ? " with Basic authentication" : "");
+		return -1;
+	}
+	return 0;
+}
+
+
+static bool header_is_credential(const char *name)
+{
+	return strcasecmp(name, "Authorization") == 0 ||
+	       strcasecmp(name, "Proxy-Authorization") == 0 ||
+	       strcasecmp(name, "X-Mock-Admin-Key") == 0 ||
+	       strcasecmp(name, "Cookie") == 0;
+}
+
+
+static cJSON *journal_headers(const struct ms_call *call)
+{
+	cJSON *h = cJSON_CreateObject();
+
+	for (int i = 0; h && i < call->req->nheaders; i++) {
+		const char *name = call->req->headers[i].name;
+		const char *value = call->req->headers[i].value;
+		if (header_is_credential(name))
+			value = call->resp->credential[0]
+					? call->resp->credential
+					: "<redacted>";
+		cJSON_AddStringToObject(h, name, value);
+	}
+	return h;
+}
+
+
+/* The journal keeps the first MS_JOURNAL_BODY_MAX bytes of a body, as
+ * text; cJSON escapes whatever bytes they are. */
+static void journal_body(cJSON *e, const struct ms_request *req)
+{
+	size_t n = req->body_len;
+	bool cut = n > MS_JOURNAL_BODY_MAX;
+	char *copy;
+
+	if (cut)
+		n = MS_JOURNAL_BODY_MAX;
+	copy = strndup(req->body ? req->body : "", n);
+	if (copy && strlen(copy) == n && n)
+		cJSON_AddStringToObject(e, "body", copy);
+	else if (n)
+		cJSON_AddStringToObject(e, "body", "<binary body>");
+	else
+		cJSON_AddNullToObject(e, "body");
+	free(copy);
+	cJSON_AddBoolToObject(e, "bodyTruncated", cut);
+}
+
+
+static void journal_record(struct ms_call *call, enum ms_plane plane,
+			   long long micros)
+{
+	const struct ms_request *req = call->req;
+	cJSON *e = cJSON_CreateObject();
+	char t[MS_TIME_BUFSZ];
+
+	if (!e)
+		return;
+	cJSON_AddStringToObject(e, "tenant", call->tenant->name);
+	cJSON_AddStringToObject(e, "time", ms_time_format(call->now, t));
+	cJSON_AddStringToObject(e, "wallTime",
+				ms_time_format(ms_wall_now(), t));
+	cJSON_AddStringToObject(e, "plane", plane == MS_PLANE_SITE
+						    ? "site" : "gateway");
+	cJSON_AddStringToObject(e, "method", req->method);
+	cJSON_AddStringToObject(e, "path", call->path);
+	if (req->query)
+		cJSON_AddStringToObject(e, "query", req->query);
+	else
+		cJSON_AddNullToObject(e, "query");
+	cJSON_AddItemToObject(e, "headers", journal_headers(call));
+	journal_body(e, req);
+	cJSON_AddNumberToObject(e, "status", call->resp->status);
+	if (call->resp->reason)
+		cJSON_AddStringToObject(e, "reason", call->resp->reason);
+	else
+		cJSON_AddNullToObject(e, "reason");
+	cJSON_AddNullToObject(e, "rule");
+	cJSON_AddNumberToObject(e, "durationUs", (double)micros);
+	ms_journal_append(&call->tenant->journal, e);
+}
+
+
+/* Run the plane's checks and the handler, under the tenant's lock. */
+static void serve_locked(struct ms_call *call, const struct ms_route *r,
+			 enum ms_plane plane)
+{
+	int rc = 0;
+
+	if (plane == MS_PLANE_SITE)
+		rc = site_checks(call, r);
+	else if (plane == MS_PLANE_GATEWAY)
+		rc = gateway_checks(call, r);
+	if (rc == 0)
+		r->handler(call);
+	if (call->token && call->resp->status < 400)
+		call->token->last_used_at = call->now;
+}
+
+
+static void tenant_unavailable(struct ms_call *call, enum ms_acquire rc,
+			       const char *name)
+{
+	if (rc == MS_ACQUIRE_FULL)
+		ms_fail(call->resp, 503, "tenant_limit", NULL,
+			"Too many tenants (the limit is %zu); drop some with "
+			"DELETE /t/{tenant}/__mock/tenant",
+			call->srv->registry.max);
+	else if (rc == MS_ACQUIRE_ABSENT)
+		ms_fail(call->resp, 404, "not_found", NULL,
+			"No tenant named '%s'", name);
+	else
+		ms_fail(call->resp, 503, "tenant_limit", NULL,
+			"Could not create tenant '%s'", name);
+}
+
+
+/*
+ * With the route known (or not: r is NULL after a 404 or 405 already
+ * answered), acquire the tenant, serve, and journal site and gateway
+ * requests.
+ */
+static void serve_tenant(struct ms_call *call, const struct ms_route *r,
+			 enum ms_plane plane, const char *name,
+			 int64_t started)
+{
+	struct ms_registry *reg = &call->srv->registry;
+	enum ms_acquire rc;
+
+	rc = ms_registry_acquire(reg, name, true, &call->tenant);
+	if (rc != MS_ACQUIRE_OK) {
+		if (r)
+			tenant_unavailable(call, rc, name);
+		return;
+	}
+	pthread_mutex_lock(&call->tenant->lock);
+	call->now = vclock_now(&call->tenant->state.clock);
+	call->resp->date = call->now;
+	call->resp->has_date = true;
+	if (r)
+		serve_locked(call, r, plane);
+	if (plane != MS_PLANE_CONTROL)
+		journal_record(call, plane, mono_us() - started);
+	pthread_mutex_unlock(&call->tenant->lock);
+	ms_registry_put(reg, call->tenant);
+	call->tenant = NULL;
+}
+
+
+void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
+		 struct ms_response *resp)
+{
+	int64_t started = mono_us();
+	struct ms_call call = {.srv = srv, .req = req, .resp = resp};
+	char name[MS_TENANT_NAME_MAX + 1];
+	const struct ms_route *routes, *r;
+	enum ms_plane plane;
+
+	if (split_tenant(req->path, name, &call.path) < 0) {
+		ms_fail(resp, 400, "validation_failed", "tenant",
+			"A tenant name must match [A-Za-z0-9._-]{1,64}");
+		return;
+	}
+	routes = plane_routes(call.path, &plane);
+	r = route_find(routes, &call);
+	if (plane == MS_PLANE_CONTROL) {
+		if (!r || control_access(&call) < 0)
+			return;
+		if (r->flags & MS_ROUTE_NO_TENANT) {
+			strcpy(call.params[0], name);
+			r->handler(&call);
+			return;
+		}
+	}
+	serve_tenant(&call, r, plane, name, started);
+}

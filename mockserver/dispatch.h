@@ -1,0 +1,83 @@
+/*
+ * dispatch: from a parsed HTTP request to a response, without civetweb.
+ *
+ * server.c turns what civetweb read into a struct ms_request and writes
+ * back the struct ms_response; everything between happens here and in the
+ * handlers (site.c, gateway.c, control.c), so it can be unit-tested and
+ * fuzzed without a socket. Dispatch strips the tenant prefix, finds the
+ * route (404, or 405 with Allow), checks the control plane's access,
+ * acquires the tenant, and runs the plane's checks in the order SPEC.md
+ * gives, under the tenant's lock, before the handler. It then records the
+ * request in the tenant's journal, credentials described, never copied.
+ */
+#ifndef MS_DISPATCH_H
+#define MS_DISPATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "tenant.h"
+
+#define MS_VERSION "0.1.0"
+#define MS_MAX_BODY_DEFAULT (1024 * 1024)
+#define MS_RESP_HEADERS_MAX 8
+
+struct ms_header {
+	const char *name;
+	const char *value;
+};
+
+struct ms_request {
+	const char *method;
+	const char *path;         /* decoded, query excluded */
+	const char *query;        /* raw, or NULL */
+	const struct ms_header *headers;
+	int nheaders;
+	const char *body;
+	size_t body_len;
+	bool body_truncated;      /* more than the journal keeps: unused */
+	bool loopback;            /* the peer is on 127.0.0.0/8 or ::1 */
+};
+
+struct ms_response {
+	int status;
+	const char *reason;       /* X-Mock-Reason; NULL on success */
+	const char *missing_permission;
+	char allow[64];           /* Allow, for a 405 */
+	cJSON *body;              /* owned; NULL for no body */
+	ms_time_t date;           /* the tenant's virtual now, for Date */
+	bool has_date;
+	int nheaders;
+	struct {
+		char name[48];
+		char value[160];
+	} headers[MS_RESP_HEADERS_MAX];
+	char credential[160];     /* what authenticated, for the journal */
+};
+
+/* What every part of the server shares: set up by main, read-only while
+ * serving except through the registry's own locks. */
+struct ms_server {
+	struct ms_registry registry;
+	const char *scenario_name;
+	const char *admin_key;    /* NULL: the control plane is loopback only */
+	size_t max_body;
+};
+
+/* Answer req into resp (which must be zeroed). Never fails: every
+ * problem becomes an error response. The caller frees resp->body. */
+void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
+		 struct ms_response *resp);
+
+/* A request header by name, case-insensitively, or NULL. */
+const char *ms_request_header(const struct ms_request *req,
+			      const char *name);
+
+/*
+ * Find a query parameter (not decoded: our parameters are plain words
+ * and numbers). Copies its value into buf and returns buf, or NULL.
+ */
+const char *ms_query_param(const struct ms_request *req, const char *name,
+			   char *buf, size_t len);
+
+#endif /* MS_DISPATCH_H */

@@ -1,0 +1,170 @@
+/*
+ * handlers: the helpers every plane's handlers share (see handlers.h).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "handlers.h"
+
+#define PAGE_LIMIT_DEFAULT 50
+#define PAGE_LIMIT_MAX 1000
+
+
+void ms_reply(struct ms_response *resp, int status, cJSON *body)
+{
+	cJSON_Delete(resp->body);
+	resp->status = status;
+	resp->body = body;
+}
+
+
+void ms_reply_header(struct ms_response *resp, const char *name,
+		     const char *value)
+{
+	int i = resp->nheaders;
+
+	if (i >= MS_RESP_HEADERS_MAX)
+		return;
+	snprintf(resp->headers[i].name, sizeof(resp->headers[i].name), "%s",
+		 name);
+	snprintf(resp->headers[i].value, sizeof(resp->headers[i].value),
+		 "%s", value);
+	resp->nheaders++;
+}
+
+
+void ms_fail(struct ms_response *resp, int status, const char *reason,
+	     const char *field, const char *fmt, ...)
+{
+	cJSON *body = cJSON_CreateObject();
+	cJSON *messages = cJSON_AddArrayToObject(body, "errorMessages");
+	cJSON *errors = cJSON_AddObjectToObject(body, "errors");
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (field)
+		cJSON_AddStringToObject(errors, field, msg);
+	else
+		cJSON_AddItemToArray(messages, cJSON_CreateString(msg));
+	resp->reason = reason;
+	ms_reply(resp, status, body);
+}
+
+
+void ms_fail_gateway_401(struct ms_response *resp, const char *reason)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(body, "code", 401);
+	cJSON_AddStringToObject(body, "message", "Unauthorized");
+	resp->reason = reason;
+	ms_reply(resp, 401, body);
+}
+
+
+cJSON *ms_call_json_object(struct ms_call *call)
+{
+	const struct ms_request *req = call->req;
+	const char *end = NULL;
+	cJSON *doc;
+
+	doc = cJSON_ParseWithLengthOpts(req->body ? req->body : "",
+					req->body_len, &end, false);
+	if (doc) {
+		/* Only white space may follow the document. */
+		const char *stop = req->body + req->body_len;
+		while (end < stop && strchr(" \t\r\n", *end) && *end)
+			end++;
+		if (end != stop) {
+			cJSON_Delete(doc);
+			doc = NULL;
+		}
+	}
+	if (!doc) {
+		ms_fail(call->resp, 400, "invalid_json", NULL,
+			"The request body is not valid JSON.");
+		return NULL;
+	}
+	if (!cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		ms_fail(call->resp, 400, "validation_failed", NULL,
+			"The request body must be a JSON object.");
+		return NULL;
+	}
+	return doc;
+}
+
+
+/* Parse a query number in [min, max]; returns 0, -1 when malformed. */
+static int query_size(struct ms_call *call, const char *name, size_t min,
+		      size_t max, size_t *out)
+{
+	char buf[32], *end;
+	unsigned long long v;
+
+	if (!ms_query_param(call->req, name, buf, sizeof(buf)))
+		return 0;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (!buf[0] || *end || errno || buf[0] == '-' || v < min ||
+	    v > max) {
+		ms_fail(call->resp, 400, "validation_failed", name,
+			"'%s' must be a whole number from %zu to %zu", name,
+			min, max);
+		return -1;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
+
+int ms_call_paging(struct ms_call *call, size_t *start, size_t *limit)
+{
+	*start = 0;
+	*limit = PAGE_LIMIT_DEFAULT;
+	if (query_size(call, "start", 0, (size_t)1 << 31, start) < 0 ||
+	    query_size(call, "limit", 1, PAGE_LIMIT_MAX, limit) < 0)
+		return -1;
+	return 0;
+}
+
+
+cJSON *ms_page(cJSON *all, size_t start, size_t limit)
+{
+	cJSON *page = cJSON_CreateObject();
+	cJSON *values = cJSON_CreateArray();
+	size_t total = (size_t)cJSON_GetArraySize(all);
+	size_t i = 0;
+	cJSON *item;
+
+	while ((item = cJSON_DetachItemFromArray(all, 0)) != NULL) {
+		if (i >= start && i < start + limit)
+			cJSON_AddItemToArray(values, item);
+		else
+			cJSON_Delete(item);
+		i++;
+	}
+	cJSON_Delete(all);
+	cJSON_AddNumberToObject(page, "start", (double)start);
+	cJSON_AddNumberToObject(page, "limit", (double)limit);
+	cJSON_AddNumberToObject(page, "size",
+				(double)cJSON_GetArraySize(values));
+	cJSON_AddBoolToObject(page, "isLastPage", start + limit >= total);
+	cJSON_AddItemToObject(page, "values", values);
+	return page;
+}
+
+
+cJSON *ms_time_json(ms_time_t t)
+{
+	char buf[MS_TIME_BUFSZ];
+
+	if (t == MS_NEVER)
+		return cJSON_CreateNull();
+	return cJSON_CreateString(ms_time_format(t, buf));
+}

@@ -1,0 +1,94 @@
+/*
+ * handlers: what dispatch.c hands a route's handler, and the helpers the
+ * handlers of the three planes share. Internal to the server.
+ *
+ * A handler runs with the tenant's lock held (control routes that manage
+ * tenants as a whole are the exception, see control.c), after dispatch
+ * has run every check that comes before validation. It validates its
+ * input, acts, and fills call->resp; it never sends anything itself.
+ */
+#ifndef MS_HANDLERS_H
+#define MS_HANDLERS_H
+
+#include "dispatch.h"
+
+enum ms_plane {
+	MS_PLANE_SITE,
+	MS_PLANE_GATEWAY,
+	MS_PLANE_CONTROL
+};
+
+#define MS_PARAMS_MAX 3
+#define MS_PARAM_LEN 256
+
+struct ms_call {
+	struct ms_server *srv;
+	struct ms_tenant *tenant;     /* NULL for tenant-less control routes */
+	const struct ms_request *req;
+	const char *path;             /* req->path less the tenant prefix */
+	struct ms_response *resp;
+	ms_time_t now;                /* the tenant's virtual now */
+	char params[MS_PARAMS_MAX][MS_PARAM_LEN];
+	struct ms_user *user;         /* the site caller */
+	struct ms_token *token;       /* the gateway caller */
+};
+
+typedef void ms_handler_fn(struct ms_call *call);
+
+/* Route flags. */
+#define MS_ROUTE_NEEDS_INIT 0x1u   /* 409 not_initialized before use */
+#define MS_ROUTE_NO_TENANT  0x2u   /* control route that takes no lock */
+#define MS_ROUTE_BASIC_OK   0x4u   /* gateway: BASIC_AUTH tokens allowed */
+
+struct ms_route {
+	enum ms_plane plane;
+	const char *method;
+	const char *pattern;       /* "{}" matches one segment, captured */
+	const char *action;        /* site: the permission needed, or NULL */
+	unsigned flags;
+	unsigned token_types;      /* gateway: bit per allowed type */
+	ms_handler_fn *handler;
+};
+
+#define MS_TYPE_BIT(t) (1u << (t))
+
+extern const struct ms_route ms_site_routes[];
+extern const struct ms_route ms_gateway_routes[];
+extern const struct ms_route ms_control_routes[];
+
+/* Errors in the Atlassian collection shape, with X-Mock-Reason. field
+ * may be NULL (no "errors" entry). */
+void ms_fail(struct ms_response *resp, int status, const char *reason,
+	     const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* The gateway's 401: exactly {"code":401,"message":"Unauthorized"}. */
+void ms_fail_gateway_401(struct ms_response *resp, const char *reason);
+
+/* Answer status with body (ownership taken; may be NULL). */
+void ms_reply(struct ms_response *resp, int status, cJSON *body);
+
+/* Add a response header (cut to fit). */
+void ms_reply_header(struct ms_response *resp, const char *name,
+		     const char *value);
+
+/*
+ * Parse the request body as a JSON object. On success returns the object
+ * (caller frees). On failure answers 400 invalid_json (not JSON) or
+ * validation_failed (JSON, but no object) and returns NULL.
+ */
+cJSON *ms_call_json_object(struct ms_call *call);
+
+/*
+ * Read the paging query (start, limit). Returns 0, or -1 after answering
+ * 400 validation_failed.
+ */
+int ms_call_paging(struct ms_call *call, size_t *start, size_t *limit);
+
+/* {"start","limit","size","isLastPage","values"} from all (taken). */
+cJSON *ms_page(cJSON *all, size_t start, size_t limit);
+
+/* A time as ISO text, or JSON null for MS_NEVER. */
+cJSON *ms_time_json(ms_time_t t);
+
+#endif /* MS_HANDLERS_H */

@@ -1,0 +1,49 @@
+/*
+ * journal: a tenant's record of the requests it answered.
+ *
+ * A ring of JSON entries, bounded by a limit set at start (--journal-limit;
+ * 0 records nothing). When full, the oldest entry is evicted and counted:
+ * the count is reported with every read, and the first eviction is logged.
+ * Entries get increasing sequence numbers that survive evictions, so a
+ * reader can page with "since". Entries never hold a credential: the
+ * caller describes it before appending (see dispatch.c).
+ *
+ * Nothing here locks: the owning tenant serialises access.
+ */
+#ifndef MS_JOURNAL_H
+#define MS_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#define MS_JOURNAL_LIMIT_DEFAULT 10000
+#define MS_JOURNAL_LIMIT_MAX 1000000
+#define MS_JOURNAL_BODY_MAX 4096
+
+struct ms_journal {
+	cJSON **ring;
+	size_t limit;      /* capacity; 0 disables the journal */
+	size_t start;      /* index of the oldest entry */
+	size_t count;
+	uint64_t next_seq; /* the number the next entry gets */
+	uint64_t evicted;
+};
+
+/* Returns 0, or -1 when the ring cannot be allocated. */
+int ms_journal_init(struct ms_journal *j, size_t limit);
+void ms_journal_release(struct ms_journal *j);
+void ms_journal_clear(struct ms_journal *j);
+
+/* Take ownership of entry, stamp it with "seq" and keep it; evicts the
+ * oldest when full. Returns the sequence number given. */
+uint64_t ms_journal_append(struct ms_journal *j, cJSON *entry);
+
+/* A new array holding copies of up to limit entries with seq > since. */
+cJSON *ms_journal_query(const struct ms_journal *j, uint64_t since,
+			size_t limit);
+
+/* The entry at position i (0 = oldest), not a copy; NULL past the end. */
+const cJSON *ms_journal_at(const struct ms_journal *j, size_t i);
+
+#endif /* MS_JOURNAL_H */

@@ -1,0 +1,69 @@
+/*
+ * scenario: scenario files in, tenant state out, and back.
+ *
+ * A scenario is one JSON file (SPEC.md section 6) that may include
+ * fixture files. Loading reads the file and its includes, checks every
+ * key, and keeps the merged document; applying builds a fresh tenant
+ * state from that document, which is how a tenant is created and reset.
+ * Errors name the file, line and column, the key path ("users[2].email")
+ * and what was expected.
+ *
+ * Loading reads files and is for start-up and `check`; applying touches
+ * no file and is cheap enough to run on every reset.
+ */
+#ifndef MS_SCENARIO_H
+#define MS_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "state.h"
+
+#define MS_SCENARIO_MAX_BYTES (16 * 1024 * 1024)
+#define MS_INCLUDE_DEPTH_MAX 8
+
+struct ms_scenario_error {
+	char file[512];       /* "" when the document came from no file */
+	int line, column;     /* 1-based; 0 when unknown */
+	char path[256];       /* key path, "" for the whole document */
+	char message[512];    /* what was expected or went wrong */
+};
+
+struct ms_scenario_opts {
+	bool seeded;          /* --seed given */
+	uint64_t seed;
+	const char *tenant;   /* names the tenant's random stream */
+};
+
+/*
+ * Read, parse, merge the includes of and check the scenario at path.
+ * Returns the merged document (the caller owns it), or NULL with *err
+ * filled in.
+ */
+cJSON *ms_scenario_load(const char *path, struct ms_scenario_error *err);
+
+/*
+ * Check a document that came from no file (PUT /__mock/state): the same
+ * checks as loading, includes refused. text is the raw body, for line and
+ * column. Returns the document (caller owns) or NULL with *err.
+ */
+cJSON *ms_scenario_parse(const char *text, size_t len,
+			 struct ms_scenario_error *err);
+
+/*
+ * Fill st, which must come fresh from ms_state_init(), from a document
+ * that loading or parsing accepted. Returns 0, or -1 with *err (only on
+ * allocation failure or a document that skipped the checks).
+ */
+int ms_scenario_apply(const cJSON *doc, struct ms_state *st,
+		      const struct ms_scenario_opts *opts,
+		      struct ms_scenario_error *err);
+
+/* The state as a loadable scenario document, secrets included. */
+cJSON *ms_scenario_from_state(const struct ms_state *st);
+
+/* "file:line:column: path: message" into buf. */
+void ms_scenario_error_format(const struct ms_scenario_error *err,
+			      char *buf, size_t len);
+
+#endif /* MS_SCENARIO_H */

@@ -1,0 +1,224 @@
+/*
+ * server: see server.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <civetweb.h>
+#include "handlers.h"
+#include "log.h"
+#include "server.h"
+
+#define KEEP_ALIVE_MS "2000"
+#define REQUEST_TIMEOUT_MS "10000"
+
+struct ms_http {
+	struct mg_context *ctx;
+	struct ms_server *srv;
+};
+
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+
+static bool is_loopback(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+	       strncmp(addr, "::ffff:127.", 11) == 0;
+}
+
+
+/*
+ * Read the body, whether sized or chunked, into a new buffer. Returns 0
+ * with *body (caller frees) and *len, 1 when it is over max, -1 when the
+ * connection failed.
+ */
+static int read_body(struct mg_connection *conn, size_t max, char **body,
+		     size_t *len)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	size_t cap = 4096, n = 0;
+	char *buf;
+	int got;
+
+	*body = NULL;
+	*len = 0;
+	if (ri->content_length > (long long)max)
+		return 1;
+	if (ri->content_length == 0)
+		return 0;
+	if (ri->content_length > 0)
+		cap = (size_t)ri->content_length;
+	buf = malloc(cap + 1);
+	while (buf && (got = mg_read(conn, buf + n, cap - n)) > 0) {
+		n += (size_t)got;
+		if (n == cap && n <= max) {
+			char *grown = realloc(buf, cap * 2 + 1);
+			if (!grown)
+				break;
+			buf = grown;
+			cap *= 2;
+		}
+		if (n > max) {
+			free(buf);
+			return 1;
+		}
+	}
+	if (!buf)
+		return -1;
+	buf[n] = '\0';
+	*body = buf;
+	*len = n;
+	return 0;
+}
+
+
+static void add_header(struct mg_connection *conn, const char *name,
+		       const char *value)
+{
+	if (value && *value)
+		mg_response_header_add(conn, name, value, -1);
+}
+
+
+static void write_response(struct mg_connection *conn,
+			   const struct ms_response *resp)
+{
+	char *text = resp->body ? cJSON_PrintUnformatted(resp->body) : NULL;
+	size_t len = text ? strlen(text) : 0;
+	char date[MS_HTTP_DATE_BUFSZ];
+	char clen[24];
+
+	ms_time_http_date(resp->has_date ? resp->date : ms_wall_now(), date);
+	snprintf(clen, sizeof(clen), "%zu", len);
+	mg_response_header_start(conn, resp->status);
+	add_header(conn, "Date", date);
+	if (text)
+		add_header(conn, "Content-Type", "application/json");
+	add_header(conn, "Content-Length", clen);
+	add_header(conn, "X-Mock-Reason", resp->reason);
+	add_header(conn, "X-Mock-Missing-Permission",
+		   resp->missing_permission);
+	add_header(conn, "Allow", resp->allow);
+	for (int i = 0; i < resp->nheaders; i++)
+		add_header(conn, resp->headers[i].name,
+			   resp->headers[i].value);
+	mg_response_header_send(conn);
+	if (text)
+		mg_write(conn, text, len);
+	cJSON_free(text);
+}
+
+
+/* Fill req from what civetweb parsed; headers point into ri. */
+static void request_from(const struct mg_request_info *ri,
+			 struct ms_request *req, struct ms_header *headers)
+{
+	for (int i = 0; i < ri->num_headers; i++) {
+		headers[i].name = ri->http_headers[i].name;
+		headers[i].value = ri->http_headers[i].value;
+	}
+	req->method = ri->request_method;
+	req->path = ri->local_uri ? ri->local_uri : "/";
+	req->query = ri->query_string;
+	req->headers = headers;
+	req->nheaders = ri->num_headers;
+	req->loopback = is_loopback(ri->remote_addr);
+}
+
+
+/* civetweb's begin_request: every request comes through here. */
+static int on_request(struct mg_connection *conn)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	struct ms_http *h = ri->user_data;
+	struct ms_header headers[64];
+	struct ms_response resp;
+	struct ms_request req;
+	int64_t started = mono_us();
+	char *body = NULL;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	request_from(ri, &req, headers);
+	rc = read_body(conn, h->srv->max_body, &body, &req.body_len);
+	req.body = body;
+	if (rc == 1) {
+		ms_fail(&resp, 413, "body_too_large", NULL,
+			"The request body is over the limit of %zu bytes "
+			"(--max-body)", h->srv->max_body);
+	} else if (rc < 0) {
+		ms_fail(&resp, 400, "validation_failed", NULL,
+			"The request body could not be read");
+	} else {
+		ms_dispatch(h->srv, &req, &resp);
+	}
+	write_response(conn, &resp);
+	ms_log(MS_LOG_INFO, "%s %s %d %s %lldus", req.method, req.path,
+	       resp.status, resp.reason ? resp.reason : "-",
+	       (long long)(mono_us() - started));
+	cJSON_Delete(resp.body);
+	free(body);
+	return resp.status;
+}
+
+
+static int on_log(const struct mg_connection *conn, const char *message)
+{
+	(void)conn;
+	ms_log(MS_LOG_WARN, "civetweb: %s", message);
+	return 1;
+}
+
+
+int ms_http_start(struct ms_server *srv, const struct ms_http_opts *opts,
+		  struct ms_http **out, char *url, size_t url_len)
+{
+	struct ms_http *h = calloc(1, sizeof(*h));
+	struct mg_callbacks cb = {0};
+	struct mg_server_port port;
+	char listen[80], threads[16];
+	const char *options[] = {
+		"listening_ports", listen,
+		"num_threads", threads,
+		"enable_keep_alive", "yes",
+		"keep_alive_timeout_ms", KEEP_ALIVE_MS,
+		"request_timeout_ms", REQUEST_TIMEOUT_MS,
+		"tcp_nodelay", "1",
+		NULL,
+	};
+
+	if (!h)
+		return -1;
+	snprintf(listen, sizeof(listen), "%s:%d", opts->bind, opts->port);
+	snprintf(threads, sizeof(threads), "%d", opts->threads);
+	cb.begin_request = on_request;
+	cb.log_message = on_log;
+	h->srv = srv;
+	h->ctx = mg_start(&cb, h, options);
+	if (!h->ctx || mg_get_server_ports(h->ctx, 1, &port) != 1) {
+		ms_log(MS_LOG_ERROR, "cannot listen on %s", listen);
+		if (h->ctx)
+			mg_stop(h->ctx);
+		free(h);
+		return -1;
+	}
+	snprintf(url, url_len, "http://%s:%d", opts->bind, port.port);
+	*out = h;
+	return 0;
+}
+
+
+void ms_http_stop(struct ms_http *h)
+{
+	mg_stop(h->ctx);
+	free(h);
+}

@@ -1,0 +1,34 @@
+/*
+ * server: civetweb on one side, ms_dispatch() on the other.
+ *
+ * It reads each request (headers, and the body up to --max-body, with or
+ * without Content-Length), hands it to dispatch, writes the answer with
+ * the tenant's virtual Date, and logs one line per request. It starts and
+ * stops civetweb; nothing a worker thread may touch is freed before
+ * ms_http_stop() returns.
+ */
+#ifndef MS_SERVER_H
+#define MS_SERVER_H
+
+#include <stddef.h>
+#include "dispatch.h"
+
+struct ms_http_opts {
+	const char *bind;      /* IPv4 address */
+	int port;              /* 0: any free port */
+	int threads;
+};
+
+struct ms_http;
+
+/*
+ * Start serving srv. Returns 0 with *out and the URL it listens on in
+ * url, or -1 after logging why (port taken, bad address).
+ */
+int ms_http_start(struct ms_server *srv, const struct ms_http_opts *opts,
+		  struct ms_http **out, char *url, size_t url_len);
+
+/* Finish the requests in flight, stop, free. */
+void ms_http_stop(struct ms_http *h);
+
+#endif /* MS_SERVER_H */

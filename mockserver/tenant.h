@@ -1,0 +1,80 @@
+/*
+ * tenant: isolated copies of the loaded scenario, one per test.
+ *
+ * The registry holds the scenario document (read-only once serving) and
+ * the tenants, found by name in a libc search tree. A tenant is created
+ * from the scenario on first use, up to a limit (--max-tenants), and is
+ * reference-counted: a request acquires it, works under its lock, and
+ * releases it; a dropped tenant is freed when the last request lets go.
+ *
+ * Locks: the registry lock guards the tree, the count and the reference
+ * counts; a tenant's lock guards its state and journal. A thread holding
+ * a tenant lock never takes the registry lock, so they cannot deadlock.
+ */
+#ifndef MS_TENANT_H
+#define MS_TENANT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "journal.h"
+#include "scenario.h"
+#include "state.h"
+
+#define MS_TENANT_NAME_MAX 64
+#define MS_TENANT_DEFAULT "default"
+#define MS_TENANTS_DEFAULT_MAX 1024
+
+struct ms_tenant {
+	char name[MS_TENANT_NAME_MAX + 1];
+	pthread_mutex_t lock;
+	struct ms_state state;
+	struct ms_journal journal;
+	unsigned refs;    /* registry lock */
+	bool dropped;     /* registry lock */
+};
+
+struct ms_registry {
+	pthread_mutex_t lock;
+	void *tree;
+	size_t count;
+	size_t max;
+	size_t journal_limit;
+	const cJSON *scenario;          /* owned by the caller */
+	struct ms_scenario_opts opts;   /* opts.tenant is set per tenant */
+};
+
+enum ms_acquire {
+	MS_ACQUIRE_OK,
+	MS_ACQUIRE_ABSENT,   /* no such tenant and create was false */
+	MS_ACQUIRE_FULL,     /* the limit is reached */
+	MS_ACQUIRE_FAILED    /* out of memory, or the scenario did not apply */
+};
+
+/* Does name match [A-Za-z0-9._-]{1,64}? */
+bool ms_tenant_name_valid(const char *name);
+
+void ms_registry_init(struct ms_registry *reg, const cJSON *scenario,
+		      const struct ms_scenario_opts *opts, size_t max,
+		      size_t journal_limit);
+/* Frees every tenant; no request may be in flight. */
+void ms_registry_release(struct ms_registry *reg);
+
+/* Find (or create, when create) the tenant and take a reference. */
+enum ms_acquire ms_registry_acquire(struct ms_registry *reg,
+				    const char *name, bool create,
+				    struct ms_tenant **out);
+void ms_registry_put(struct ms_registry *reg, struct ms_tenant *t);
+
+/* Unlink the tenant; it is freed once no request holds it. Returns 0, or
+ * -1 when there is no such tenant. */
+int ms_registry_drop(struct ms_registry *reg, const char *name);
+
+size_t ms_registry_count(struct ms_registry *reg);
+
+/* Back to the scenario: state, clock, journal. Call with t->lock held.
+ * Returns 0, or -1 (state unchanged) when the scenario cannot apply. */
+int ms_tenant_reset(struct ms_registry *reg, struct ms_tenant *t);
+
+#endif /* MS_TENANT_H */

@@ -1,0 +1,138 @@
+/*
+ * token: Data Manager tokens and the store that finds them.
+ *
+ * A token has a public side (id, label, type, expiry, times, status) and a
+ * secret. The store owns every token it holds, for as long as it lives:
+ * revoked tokens stay listed, with status REVOKED. It indexes tokens by id
+ * and by secret in libc search trees (tsearch), so a lookup costs
+ * O(log n) with 100,000 tokens. A secret is found through a hash of it and
+ * then compared in constant time; a secret replaced by regeneration stays
+ * indexed as retired, so that its use is told apart from an unknown one.
+ *
+ * Nothing here locks: the owning tenant serialises access.
+ */
+#ifndef MS_TOKEN_H
+#define MS_TOKEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "mstime.h"
+#include "rng.h"
+
+enum ms_token_type {
+	MS_TOKEN_ADAPTERS_CLIENT,
+	MS_TOKEN_CLEANSE_AND_IMPORT,
+	MS_TOKEN_BASIC_AUTH,
+	MS_TOKEN_TYPE_COUNT
+};
+
+enum ms_token_status {
+	MS_TOKEN_ACTIVE,
+	MS_TOKEN_EXPIRED,
+	MS_TOKEN_REVOKED
+};
+
+/* A time that never happened: lastUsedAt of a token never used. */
+#define MS_NEVER ((ms_time_t)INT64_MIN)
+
+#define MS_LABEL_MAX 255
+#define MS_SECRET_BYTES 32
+
+struct ms_token {
+	char id[MS_UUID_BUFSZ];
+	char *label;
+	enum ms_token_type type;
+	char *expiry;             /* the ISO-8601 period it was made with */
+	ms_time_t created_at;
+	ms_time_t expires_at;
+	ms_time_t last_used_at;   /* MS_NEVER until first used */
+	char *created_by;         /* account id, or NULL for fixtures */
+	char *workspace_id;
+	bool revoked;
+	char *secret;
+	size_t seq;               /* position in the store's list */
+};
+
+struct ms_token_store {
+	struct ms_token **items;  /* in creation order */
+	size_t count, cap;
+	void *by_id;              /* tsearch tree of struct ms_token * */
+	void *by_secret;          /* tsearch tree of struct secret_ref * */
+};
+
+/* What a secret lookup found. */
+enum ms_secret_match {
+	MS_SECRET_NONE,           /* no token ever had it */
+	MS_SECRET_CURRENT,        /* the token's secret now */
+	MS_SECRET_RETIRED         /* a secret the token had before */
+};
+
+const char *ms_token_type_key(enum ms_token_type t);
+const char *ms_token_type_label(enum ms_token_type t);
+const char *ms_token_type_prefix(enum ms_token_type t);
+/* 0 and *out on a known key, -1 otherwise. */
+int ms_token_type_parse(const char *key, enum ms_token_type *out);
+const char *ms_token_status_key(enum ms_token_status s);
+int ms_token_status_parse(const char *key, enum ms_token_status *out);
+
+enum ms_token_status ms_token_status(const struct ms_token *t,
+				     ms_time_t now);
+
+/*
+ * Check a label: 1 to MS_LABEL_MAX characters (code points) after
+ * trimming white space, valid UTF-8, no control characters. On success
+ * returns 0 and a trimmed copy in *out (caller frees); otherwise -1 and a
+ * message in *why (static).
+ */
+int ms_token_label_check(const char *label, char **out, const char **why);
+
+/* A fresh secret for type t: prefix plus base64url of MS_SECRET_BYTES
+ * random bytes. Caller frees. */
+char *ms_token_secret_new(struct ms_rng *r, enum ms_token_type t);
+
+/* Does text look like a secret at all (a known prefix and the base64url
+ * alphabet)? Used to tell token_malformed from token_unknown. */
+bool ms_token_secret_wellformed(const char *text);
+
+/* Free a token the store does not hold, NULL strings allowed. */
+void ms_token_free(struct ms_token *t);
+
+void ms_token_store_init(struct ms_token_store *s);
+void ms_token_store_release(struct ms_token_store *s);
+
+/*
+ * Add a token; the store takes ownership of tok and its strings. Returns
+ * 0, or -1 when tok's secret or id is already in the store (tok is then
+ * still the caller's).
+ */
+int ms_token_store_add(struct ms_token_store *s, struct ms_token *tok);
+
+struct ms_token *ms_token_store_by_id(const struct ms_token_store *s,
+				      const char *id);
+
+/* First token with this label, in creation order, or NULL. */
+struct ms_token *ms_token_store_by_label(const struct ms_token_store *s,
+					 const char *label);
+
+/* Find the token a presented secret belongs to. */
+struct ms_token *ms_token_store_by_secret(const struct ms_token_store *s,
+					  const char *secret,
+					  enum ms_secret_match *match);
+
+/* Give tok a new secret (owned by the store from now); the old one is
+ * kept as retired. Returns 0, or -1 if new_secret is already known. */
+int ms_token_store_rekey(struct ms_token_store *s, struct ms_token *tok,
+			 char *new_secret);
+
+/* JSON of a token as the site plane shows it; the secret only when
+ * with_secret. */
+cJSON *ms_token_to_json(const struct ms_token *t, ms_time_t now,
+			bool with_secret);
+
+/* Constant-time equality of two NUL-terminated strings: the time
+ * depends on the lengths only. */
+bool ms_secret_equal(const char *a, const char *b);
+
+#endif /* MS_TOKEN_H */

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Install the Debian/Ubuntu packages the build (or the tests) need, when a
+# header or tool is missing. As root, or through sudo; elsewhere print the
+# exact package names and fail.
+set -eu
+
+want=""
+need() { # need FILE-OR-COMMAND PACKAGE
+	case "$1" in
+	/*) [ -e "$1" ] || want="$want $2" ;;
+	*) command -v "$1" >/dev/null 2>&1 || want="$want $2" ;;
+	esac
+}
+
+need cc gcc
+need make make
+need pkg-config pkg-config
+need /usr/include/civetweb.h libcivetweb-dev
+need /usr/include/cjson/cJSON.h libcjson-dev
+need /usr/include/uuid/uuid.h uuid-dev
+if [ "${1:-build}" = test ]; then
+	need /usr/include/cmocka.h libcmocka-dev
+	# curl.h sits under the multiarch folder on Debian: accept any.
+	ls /usr/include/*/curl/curl.h /usr/include/curl/curl.h \
+	    >/dev/null 2>&1 || want="$want libcurl4-openssl-dev"
+	need curl curl
+fi
+[ -n "$want" ] || exit 0
+echo "dm-mockserver: installing missing packages:$want"
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "dm-mockserver: no apt-get here; install:$want" >&2
+	exit 1
+fi
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+	sudo="sudo"
+else
+	echo "dm-mockserver: not root and no sudo; install:$want" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $want
