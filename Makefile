@@ -13,7 +13,7 @@ OPT     ?= -O2 -g
 CFLAGS  ?= $(OPT)
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -D_GNU_SOURCE -Imockserver \
              $(shell pkg-config --cflags libcjson uuid 2>/dev/null)
-LIBS    = -lcivetweb -lcjson -luuid -lpthread -lm
+LIBS    = -lcivetweb -lcjson -luuid -lresolv -lpthread -lm
 TEST_LIBS = $(LIBS) -lcmocka -lcurl
 
 ifeq ($(V),1)

@@ -365,9 +365,9 @@ static int gateway_checks(struct ms_call *call, const struct ms_route *r)
 	if (!gateway_type_ok(r, tok, basic)) {
 		call->resp->missing_permission = r->action;
 		ms_fail(call->resp, 403, "token_wrong_type", NULL,
-			"A %s cannot be used here%s.",
-			ms_token_type_label(tok->type),
-			basic ? " with Basic authentication" : "");
+			"This route does not accept the token presented "
+			"(type %s%s).", ms_token_type_key(tok->type),
+			basic ? ", sent as Basic authentication" : "");
 		return -1;
 	}
 	return 0;

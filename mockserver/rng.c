@@ -16,6 +16,7 @@ void ms_rng_init(struct ms_rng *r, bool seeded, uint64_t seed,
 	/* FNV-1a over the name, folded into the seed: one stream a tenant. */
 	for (const char *p = name ? name : ""; *p; p++)
 		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	h ^= h >> 48;   /* the state keeps 48 bits: fold the top ones in */
 	r->seeded = seeded;
 	r->state[0] = (unsigned short)h;
 	r->state[1] = (unsigned short)(h >> 16);

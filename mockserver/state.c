@@ -391,9 +391,9 @@ int ms_state_token_regenerate(struct ms_state *st, struct ms_token *tok)
 		free(secret);
 		return -1;
 	}
-	tok->created_at = vclock_now(&st->clock);
-	tok->expires_at = tok->created_at;
+	/* createdAt stays: the token is the same one, with a new life. */
+	tok->expires_at = vclock_now(&st->clock);
 	if (ms_period_parse(tok->expiry, &p) == 0)
-		tok->expires_at = ms_time_add(tok->created_at, &p);
+		tok->expires_at = ms_time_add(tok->expires_at, &p);
 	return 0;
 }

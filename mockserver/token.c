@@ -1,6 +1,9 @@
 /*
  * token: see token.h.
  */
+#include <arpa/nameser.h>
+#include <netinet/in.h>
+#include <resolv.h>
 #include <search.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -139,7 +142,9 @@ int ms_token_label_check(const char *label, char **out, const char **why)
 			*why = "must be valid UTF-8";
 			return -1;
 		}
-		if (n == 1 && (*q < 0x20 || *q == 0x7f)) {
+		/* C0 controls, DEL, and C1 controls (U+0080 to U+009F). */
+		if ((n == 1 && (*q < 0x20 || *q == 0x7f)) ||
+		    (n == 2 && q[0] == 0xc2 && q[1] < 0xa0)) {
 			*why = "must not contain control characters";
 			return -1;
 		}
@@ -163,28 +168,24 @@ int ms_token_label_check(const char *label, char **out, const char **why)
 }
 
 
-/* base64url without padding of len bytes into out (4 * len / 3 + 2). */
-static void base64url(const unsigned char *in, size_t len, char *out)
+/* base64url without padding of len bytes into out (4 * len / 3 + 5),
+ * through libc's base64 encoder. Returns 0, or -1 when out is short. */
+static int base64url(const unsigned char *in, size_t len, char *out,
+		     size_t out_len)
 {
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "abcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t o = 0;
+	int n = b64_ntop(in, len, out, out_len);
 
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		size_t left = len - i;
-		if (left > 1)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (left > 2)
-			v |= in[i + 2];
-		out[o++] = abc[(v >> 18) & 63];
-		out[o++] = abc[(v >> 12) & 63];
-		if (left > 1)
-			out[o++] = abc[(v >> 6) & 63];
-		if (left > 2)
-			out[o++] = abc[v & 63];
+	if (n < 0)
+		return -1;
+	for (char *p = out; *p; p++) {
+		if (*p == '+')
+			*p = '-';
+		else if (*p == '/')
+			*p = '_';
+		else if (*p == '=')
+			*p = '\0';
 	}
-	out[o] = '\0';
+	return 0;
 }
 
 
@@ -197,7 +198,8 @@ char *ms_token_secret_new(struct ms_rng *r, enum ms_token_type t)
 	char *s;
 
 	ms_rng_bytes(r, raw, sizeof(raw));
-	base64url(raw, sizeof(raw), text);
+	if (base64url(raw, sizeof(raw), text, sizeof(text)) < 0)
+		return NULL;
 	s = malloc(plen + strlen(text) + 1);
 	if (!s)
 		return NULL;

@@ -1,0 +1,244 @@
+/*
+ * test_hammer: many threads against one real server, checking that state
+ * changes under concurrency are exact: tokens created at once all exist,
+ * each once; and once a revoke or regenerate has answered, no request
+ * with the old secret succeeds.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+#include "testutil.h"
+#include "testserver.h"
+
+#define THREADS 16
+#define CREATES 25
+#define ADA "Basic YWRhQGV4YW1wbGUuY29tOmFkYS1hcGktdG9rZW4="
+#define DM "/rest/datamanager/1.0"
+#define INFO "/client/info"
+
+static struct ts_server server;
+
+struct worker {
+	pthread_t thread;
+	int created;
+	int failures;
+	const char *bearer;          /* validate loop: the Authorization */
+	atomic_bool *stop;
+	atomic_llong *cut;           /* validate loop: when the change ended */
+	int late_successes;          /* answered 200 though sent after cut */
+	int requests;
+};
+
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+
+static int setup(void **state)
+{
+	(void)state;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return ts_server_start(&server, "scenarios/default.json", NULL);
+}
+
+
+static int teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(ts_server_stop(&server, 0), 0);
+	curl_global_cleanup();
+	return 0;
+}
+
+
+static void *create_tokens(void *arg)
+{
+	struct worker *w = arg;
+	CURL *curl = curl_easy_init();
+	struct ts_reply r;
+	char body[128];
+
+	for (int i = 0; i < CREATES; i++) {
+		snprintf(body, sizeof(body),
+			 "{\"label\":\"hammer-%p-%d\",\"type\":"
+			 "\"ADAPTERS_CLIENT\"}", (void *)w, i);
+		if (ts_request(curl, &server, "POST", DM "/tokens", ADA, body,
+			       &r) == 0 && r.status == 201)
+			w->created++;
+		else
+			w->failures++;
+		free(r.body);
+	}
+	curl_easy_cleanup(curl);
+	return NULL;
+}
+
+
+/* Every token created at once is listed once, with a distinct id. */
+static void test_hammer_creates_are_exact(void **state)
+{
+	struct worker w[THREADS] = {0};
+	CURL *curl = curl_easy_init();
+	struct ts_reply r;
+	cJSON *page, *values, *v;
+	int total = 0, mine = 0;
+
+	(void)state;
+	for (int i = 0; i < THREADS; i++)
+		pthread_create(&w[i].thread, NULL, create_tokens, &w[i]);
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(w[i].thread, NULL);
+		assert_int_equal(w[i].failures, 0);
+		total += w[i].created;
+	}
+	assert_int_equal(total, THREADS * CREATES);
+	assert_int_equal(ts_request(curl, &server, "GET",
+				    DM "/tokens?limit=1000", ADA, NULL, &r),
+			 0);
+	assert_int_equal(r.status, 200);
+	page = cJSON_Parse(r.body);
+	values = cJSON_GetObjectItem(page, "values");
+	cJSON_ArrayForEach(v, values) {
+		const char *label = cJSON_GetStringValue(
+			cJSON_GetObjectItem(v, "label"));
+		if (label && strncmp(label, "hammer-", 7) == 0)
+			mine++;
+	}
+	assert_int_equal(mine, THREADS * CREATES);
+	cJSON_Delete(page);
+	free(r.body);
+	curl_easy_cleanup(curl);
+}
+
+
+static void *validate_loop(void *arg)
+{
+	struct worker *w = arg;
+	CURL *curl = curl_easy_init();
+	const char *path = w->bearer + strlen(w->bearer) + 1;
+	struct ts_reply r;
+
+	while (!atomic_load(w->stop)) {
+		long long sent = now_us();
+		if (ts_request(curl, &server, "GET", path,
+			       w->bearer, NULL, &r) < 0) {
+			w->failures++;
+			continue;
+		}
+		w->requests++;
+		if (r.status == 200) {
+			long long cut = atomic_load(w->cut);
+			if (cut && sent > cut)
+				w->late_successes++;
+		}
+		free(r.body);
+	}
+	curl_easy_cleanup(curl);
+	return NULL;
+}
+
+
+/* Make a token; fills auth ("Bearer <secret>" then NUL then the info
+ * path) and id. */
+static void make_token(CURL *curl, char *auth, size_t len, char *id)
+{
+	struct ts_reply r;
+	cJSON *tok;
+	size_t n;
+
+	assert_int_equal(ts_request(curl, &server, "POST", DM "/tokens", ADA,
+				    "{\"label\":\"victim\",\"type\":"
+				    "\"ADAPTERS_CLIENT\"}", &r), 0);
+	assert_int_equal(r.status, 201);
+	tok = cJSON_Parse(r.body);
+	n = (size_t)snprintf(auth, len, "Bearer %s",
+			     cJSON_GetStringValue(cJSON_GetObjectItem(tok,
+								      "token")));
+	snprintf(auth + n + 1, len - n - 1,
+		 "/jsm/assets/workspace/%s/v1/datamanager" INFO,
+		 cJSON_GetStringValue(cJSON_GetObjectItem(tok,
+							  "workspaceId")));
+	strcpy(id, cJSON_GetStringValue(cJSON_GetObjectItem(tok, "id")));
+	cJSON_Delete(tok);
+	free(r.body);
+}
+
+
+/*
+ * Validate from 8 threads while the main thread runs change (DELETE or
+ * regenerate); once it has answered, no old-secret request may succeed.
+ */
+static void race_change(const char *method, const char *suffix,
+			int expect_status)
+{
+	struct worker w[8] = {0};
+	CURL *curl = curl_easy_init();
+	atomic_bool stop = false;
+	atomic_llong cut = 0;
+	char auth[512], id[64], path[256];
+	struct ts_reply r;
+	int requests = 0;
+
+	make_token(curl, auth, sizeof(auth), id);
+	for (int i = 0; i < 8; i++) {
+		w[i].bearer = auth;
+		w[i].stop = &stop;
+		w[i].cut = &cut;
+		pthread_create(&w[i].thread, NULL, validate_loop, &w[i]);
+	}
+	ts_sleep_ms(150);
+	snprintf(path, sizeof(path), DM "/tokens/%s%s", id, suffix);
+	assert_int_equal(ts_request(curl, &server, method, path, ADA, NULL,
+				    &r), 0);
+	atomic_store(&cut, now_us());
+	assert_int_equal(r.status, expect_status);
+	free(r.body);
+	ts_sleep_ms(150);
+	atomic_store(&stop, true);
+	for (int i = 0; i < 8; i++) {
+		pthread_join(w[i].thread, NULL);
+		assert_int_equal(w[i].late_successes, 0);
+		requests += w[i].requests;
+	}
+	/* The old secret is refused now, and the race really ran. */
+	assert_int_equal(ts_request(curl, &server, "GET",
+				    auth + strlen(auth) + 1, auth, NULL, &r),
+			 0);
+	assert_int_equal(r.status, 401);
+	assert_string_equal(r.reason, "token_revoked");
+	assert_true(requests > 16);
+	free(r.body);
+	curl_easy_cleanup(curl);
+}
+
+
+static void test_hammer_revoke_cuts_off_at_once(void **state)
+{
+	(void)state;
+	race_change("DELETE", "", 204);
+}
+
+
+static void test_hammer_regenerate_cuts_off_at_once(void **state)
+{
+	(void)state;
+	race_change("POST", "/regenerate", 200);
+}
+
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hammer_creates_are_exact),
+		cmocka_unit_test(test_hammer_revoke_cuts_off_at_once),
+		cmocka_unit_test(test_hammer_regenerate_cuts_off_at_once),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
