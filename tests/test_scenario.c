@@ -1,0 +1,739 @@
+/*
+ * test_scenario: loading, checking, applying and dumping scenarios.
+ *
+ * The shipped scenarios are loaded from the top of the tree (tests/run.sh
+ * runs every test from there). Every other input is written by the test
+ * itself into a temporary folder, next to the line and column it expects,
+ * so that each expectation can be read against its text.
+ */
+#include "testutil.h"
+
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "scenario.h"
+#include "state.h"
+
+static char tmpdir[64];
+
+
+static int remove_entry(const char *path, const struct stat *sb, int flag,
+			struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+
+static int group_setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_scenario.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	return nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+
+/* Write text to name in the temporary folder; its path into path. */
+static void put(const char *name, const char *text, char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+
+/* What an error is expected to say. */
+struct want {
+	const char *file;     /* name in the temporary folder */
+	int line, column;
+	const char *path;
+	const char *message;  /* a fragment of it */
+};
+
+
+static void assert_error(const struct ms_scenario_error *err,
+			 const struct want *w)
+{
+	char file[PATH_MAX];
+
+	snprintf(file, sizeof(file), "%s/%s", tmpdir, w->file);
+	assert_string_equal(err->file, file);
+	assert_int_equal(err->line, w->line);
+	assert_int_equal(err->column, w->column);
+	assert_string_equal(err->path, w->path);
+	if (!strstr(err->message, w->message))
+		fail_msg("message \"%s\" lacks \"%s\"", err->message,
+			 w->message);
+}
+
+
+/* Write text as name, load it, and expect it refused as w says. */
+static void expect_refused(const char *name, const char *text,
+			   const struct want *w)
+{
+	struct ms_scenario_error err;
+	char path[PATH_MAX];
+	cJSON *doc;
+
+	put(name, text, path, sizeof(path));
+	doc = ms_scenario_load(path, &err);
+	assert_null(doc);
+	assert_error(&err, w);
+}
+
+
+/* Write text as name and load it, expecting success. */
+static cJSON *expect_loaded(const char *name, const char *text)
+{
+	struct ms_scenario_error err;
+	char path[PATH_MAX], msg[2048];
+	cJSON *doc;
+
+	put(name, text, path, sizeof(path));
+	doc = ms_scenario_load(path, &err);
+	if (!doc) {
+		ms_scenario_error_format(&err, msg, sizeof(msg));
+		fail_msg("%s", msg);
+	}
+	return doc;
+}
+
+
+/* Apply doc to st (fresh from ms_state_init), seeded with tenant. */
+static void apply(const cJSON *doc, struct ms_state *st, bool seeded,
+		  const char *tenant)
+{
+	struct ms_scenario_opts opts = { seeded, 42, tenant };
+	struct ms_scenario_error err;
+
+	ms_state_init(st);
+	assert_int_equal(ms_scenario_apply(doc, st, &opts, &err), 0);
+}
+
+
+static ms_time_t at(const char *text)
+{
+	ms_time_t t = 0;
+
+	assert_int_equal(ms_time_parse(text, &t), 0);
+	return t;
+}
+
+
+static void test_scenario_loads_default(void **state)
+{
+	struct ms_scenario_error err;
+	cJSON *doc = ms_scenario_load("scenarios/default.json", &err);
+	struct ms_state st;
+	ms_time_t start = at("2026-01-15T09:00:00.000Z");
+
+	(void)state;
+	assert_non_null(doc);
+	apply(doc, &st, false, "default");
+	assert_string_equal(st.scenario_name, "default");
+	assert_true(st.initialized);
+	assert_string_equal(st.initialized_by, "acc-ada");
+	assert_int_equal(st.clock.base, start);
+	assert_false(st.clock.frozen);
+	assert_int_equal(st.nusers, 7);
+	assert_int_equal(st.ngroups, 2);
+	assert_int_equal(st.tokens.count, 3);
+	for (size_t i = 0; i < st.tokens.count; i++) {
+		assert_int_equal(ms_token_status(st.tokens.items[i], start),
+				 MS_TOKEN_ACTIVE);
+		assert_string_equal(st.tokens.items[i]->workspace_id,
+				    st.workspace_id);
+	}
+	assert_true(ms_state_user_has_role(&st, ms_state_user(&st, "acc-gail"),
+					   "DATA_MANAGER_ADMIN"));
+	assert_true(ms_state_user_may(&st, ms_state_user(&st, "acc-jira"),
+				      "datamanager.initialize"));
+	assert_false(ms_state_user_has_role(&st,
+					    ms_state_user(&st, "acc-nora"),
+					    "ADAPTERS_ADMIN"));
+	assert_false(ms_state_user(&st, "acc-ghost")->assets_visible);
+	assert_false(ms_state_group(&st, "hidden-group")->assets_visible);
+	ms_state_release(&st);
+	cJSON_Delete(doc);
+}
+
+
+static void test_scenario_loads_fresh_site(void **state)
+{
+	struct ms_scenario_error err;
+	cJSON *doc = ms_scenario_load("scenarios/fresh-site.json", &err);
+	struct ms_state st;
+
+	(void)state;
+	assert_non_null(doc);
+	apply(doc, &st, false, "default");
+	assert_string_equal(st.scenario_name, "fresh-site");
+	assert_false(st.initialized);
+	assert_int_equal(st.initialized_at, MS_NEVER);
+	assert_int_equal(st.tokens.count, 0);
+	assert_int_equal(st.nusers, 7);
+	assert_true(ms_strv_has(&ms_state_role(&st, "ADAPTERS_ADMIN")->users,
+				"acc-ada"));
+	ms_state_release(&st);
+	cJSON_Delete(doc);
+}
+
+
+static void test_scenario_syntax_error(void **state)
+{
+	static const struct want w = {
+		"syntax.json", 4, 23, "", "expected a key in double quotes"
+	};
+
+	(void)state;
+	expect_refused("syntax.json",
+		       "{\n"
+		       "  \"name\": \"x\",\n"
+		       "  \"users\": [\n"
+		       "    {\"accountId\": \"a\",}\n"
+		       "  ]\n"
+		       "}\n", &w);
+}
+
+
+static void test_scenario_truncated(void **state)
+{
+	static const struct want w = {
+		"truncated.json", 2, 15, "", "ends too early"
+	};
+
+	(void)state;
+	expect_refused("truncated.json", "{\n  \"name\": \"x\",", &w);
+}
+
+
+static void test_scenario_wrong_type(void **state)
+{
+	static const struct want w = {
+		"type.json", 3, 37, "users[0].jiraAdmin",
+		"expected true or false, found a string"
+	};
+
+	(void)state;
+	expect_refused("type.json",
+		       "{\n"
+		       "  \"users\": [\n"
+		       "    {\"accountId\": \"a\", \"jiraAdmin\": \"yes\"}\n"
+		       "  ]\n"
+		       "}\n", &w);
+}
+
+
+static void test_scenario_unknown_key(void **state)
+{
+	static const struct want w = {
+		"unknown.json", 3, 3, "colck",
+		"unknown key 'colck'; expected one of name, description"
+	};
+
+	(void)state;
+	expect_refused("unknown.json",
+		       "{\n"
+		       "  \"name\": \"x\",\n"
+		       "  \"colck\": {\"start\": \"now\"}\n"
+		       "}\n", &w);
+}
+
+
+static void test_scenario_missing_account_id(void **state)
+{
+	static const struct want w = {
+		"missing.json", 4, 5, "users[1].accountId",
+		"missing required key 'accountId'"
+	};
+
+	(void)state;
+	expect_refused("missing.json",
+		       "{\n"
+		       "  \"users\": [\n"
+		       "    {\"accountId\": \"a\"},\n"
+		       "    {\"displayName\": \"B\"}\n"
+		       "  ]\n"
+		       "}\n", &w);
+}
+
+
+static void test_scenario_duplicate_account_id(void **state)
+{
+	static const struct want w = {
+		"dup.json", 5, 19, "users[2].accountId",
+		"duplicate accountId 'a': users[0]"
+	};
+
+	(void)state;
+	expect_refused("dup.json",
+		       "{\n"
+		       "  \"users\": [\n"
+		       "    {\"accountId\": \"a\"},\n"
+		       "    {\"accountId\": \"b\"},\n"
+		       "    {\"accountId\": \"a\"}\n"
+		       "  ]\n"
+		       "}\n", &w);
+}
+
+
+static void test_scenario_role_names_unknown_user(void **state)
+{
+	static const struct want w = {
+		"role.json", 4, 39, "roles.ADAPTERS_ADMIN.users[1]",
+		"no user has accountId 'zed'"
+	};
+
+	(void)state;
+	expect_refused("role.json",
+		       "{\n"
+		       "  \"users\": [{\"accountId\": \"a\"}],\n"
+		       "  \"roles\": {\n"
+		       "    \"ADAPTERS_ADMIN\": {\"users\": [\"a\", \"zed\"]}\n"
+		       "  }\n"
+		       "}\n", &w);
+}
+
+
+static void test_scenario_bad_period(void **state)
+{
+	static const struct want bad = {
+		"period.json", 2, 35, "expiryOptions[2]",
+		"expected an ISO-8601 period"
+	};
+	static const struct want zero = {
+		"zero.json", 2, 35, "expiryOptions[2]",
+		"longer than zero"
+	};
+
+	(void)state;
+	expect_refused("period.json",
+		       "{\n"
+		       "  \"expiryOptions\": [\"P1M\", \"P3M\", \"3 months\"]\n"
+		       "}\n", &bad);
+	expect_refused("zero.json",
+		       "{\n"
+		       "  \"expiryOptions\": [\"P1M\", \"P3M\", \"P0D\"]\n"
+		       "}\n", &zero);
+}
+
+
+static void test_scenario_default_expiry_not_an_option(void **state)
+{
+	static const struct want given = {
+		"default.json", 3, 20, "defaultExpiry",
+		"expected one of the expiryOptions (P1M, P6M), found 'P3M'"
+	};
+	static const struct want implied = {
+		"implied.json", 2, 20, "expiryOptions",
+		"the default expiry P3M is not among the options"
+	};
+
+	(void)state;
+	expect_refused("default.json",
+		       "{\n"
+		       "  \"expiryOptions\": [\"P1M\", \"P6M\"],\n"
+		       "  \"defaultExpiry\": \"P3M\"\n"
+		       "}\n", &given);
+	expect_refused("implied.json",
+		       "{\n"
+		       "  \"expiryOptions\": [\"P1M\", \"P6M\"]\n"
+		       "}\n", &implied);
+}
+
+
+/* A scenario with one BASIC_AUTH token labelled n times 'x'. */
+static void label_text(size_t n, char *buf, size_t len)
+{
+	char label[300];
+
+	memset(label, 'x', n);
+	label[n] = '\0';
+	snprintf(buf, len, "{\"tokens\": [{\"type\": \"BASIC_AUTH\", "
+		 "\"label\": \"%s\"}]}", label);
+}
+
+
+static void test_scenario_label_length(void **state)
+{
+	static const struct want w = {
+		"label256.json", 1, 45, "tokens[0].label", "bad label"
+	};
+	char text[600];
+
+	(void)state;
+	label_text(255, text, sizeof(text));
+	cJSON_Delete(expect_loaded("label255.json", text));
+	label_text(256, text, sizeof(text));
+	expect_refused("label256.json", text, &w);
+}
+
+
+static void test_scenario_bad_secret(void **state)
+{
+	static const struct want malformed = {
+		"secret.json", 4, 13, "tokens[0].secret",
+		"expected a well-formed token secret"
+	};
+	static const struct want prefix = {
+		"prefix.json", 4, 13, "tokens[0].secret",
+		"expected a secret starting with 'dmac_'"
+	};
+
+	(void)state;
+	expect_refused("secret.json",
+		       "{\"tokens\": [{\n"
+		       "  \"label\": \"x\",\n"
+		       "  \"type\": \"ADAPTERS_CLIENT\",\n"
+		       "  \"secret\": \"dmac_not base64\"\n"
+		       "}]}\n", &malformed);
+	expect_refused("prefix.json",
+		       "{\"tokens\": [{\n"
+		       "  \"label\": \"x\",\n"
+		       "  \"type\": \"ADAPTERS_CLIENT\",\n"
+		       "  \"secret\": \"dmci_oNjG1E6fEmyaaUIsdsCLRltf61\"\n"
+		       "}]}\n", &prefix);
+}
+
+
+static void test_scenario_include_missing_file(void **state)
+{
+	static const struct want w = {
+		"missinc.json", 2, 37, "include[1]",
+		"cannot read '"
+	};
+	char path[PATH_MAX];
+
+	(void)state;
+	put("empty-fixture.json", "{}\n", path, sizeof(path));
+	expect_refused("missinc.json",
+		       "{\n"
+		       "  \"include\": [\"empty-fixture.json\", "
+		       "\"nowhere.json\"]\n"
+		       "}\n", &w);
+}
+
+
+static void test_scenario_include_cycle(void **state)
+{
+	static const struct want w = {
+		"cycle-b.json", 1, 14, "include[0]",
+		"include cycle: "
+	};
+	char path[PATH_MAX];
+
+	(void)state;
+	put("cycle-b.json", "{\"include\": [\"cycle-a.json\"]}\n", path,
+	    sizeof(path));
+	expect_refused("cycle-a.json", "{\"include\": [\"cycle-b.json\"]}\n",
+		       &w);
+}
+
+
+static void test_scenario_error_in_fixture_names_it(void **state)
+{
+	static const struct want w = {
+		"bad-fixture.json", 4, 34, "users[1].email",
+		"expected an email address"
+	};
+	char path[PATH_MAX];
+
+	(void)state;
+	put("bad-fixture.json",
+	    "{\n"
+	    "  \"users\": [\n"
+	    "    {\"accountId\": \"f1\"},\n"
+	    "    {\"accountId\": \"f2\", \"email\": \"no-at-sign\"}\n"
+	    "  ]\n"
+	    "}\n", path, sizeof(path));
+	expect_refused("with-bad-fixture.json",
+		       "{\n"
+		       "  \"include\": [\"bad-fixture.json\"],\n"
+		       "  \"users\": [{\"accountId\": \"top\"}]\n"
+		       "}\n", &w);
+}
+
+
+static void test_scenario_fixture_refuses_scenario_keys(void **state)
+{
+	static const struct want w = {
+		"clock-fixture.json", 1, 2, "clock",
+		"unknown key 'clock'"
+	};
+	char path[PATH_MAX];
+
+	(void)state;
+	put("clock-fixture.json", "{\"clock\": {\"start\": \"now\"}}\n", path,
+	    sizeof(path));
+	expect_refused("with-clock-fixture.json",
+		       "{\"include\": [\"clock-fixture.json\"]}\n", &w);
+}
+
+
+/* Duplicates across files name the file of the repeat and the first. */
+static void test_scenario_duplicate_across_files(void **state)
+{
+	static const struct want w = {
+		"dup-top.json", 3, 27, "users[0].accountId",
+		"users[1] ("
+	};
+	char path[PATH_MAX];
+
+	(void)state;
+	put("dup-fixture.json",
+	    "{\"users\": [{\"accountId\": \"x\"}, {\"accountId\": \"a\"}]}\n",
+	    path, sizeof(path));
+	expect_refused("dup-top.json",
+		       "{\n"
+		       "  \"include\": [\"dup-fixture.json\"],\n"
+		       "  \"users\": [{\"accountId\": \"a\"}]\n"
+		       "}\n", &w);
+}
+
+
+static void test_scenario_include_merge_order(void **state)
+{
+	char path[PATH_MAX];
+	struct ms_state st;
+	cJSON *doc;
+
+	(void)state;
+	put("merge-a.json",
+	    "{\"users\": [{\"accountId\": \"a1\"}],"
+	    " \"roles\": {\"ADAPTERS_ADMIN\": {\"users\": [\"a1\"]},"
+	    " \"AUDITOR\": {\"name\": \"Auditor\", \"users\": [\"a1\"]}}}\n",
+	    path, sizeof(path));
+	put("merge-b.json", "{\"users\": [{\"accountId\": \"b1\"}]}\n", path,
+	    sizeof(path));
+	doc = expect_loaded("merge.json",
+			    "{\"include\": [\"merge-a.json\","
+			    " \"merge-b.json\"],"
+			    " \"users\": [{\"accountId\": \"r1\"}],"
+			    " \"roles\": {\"ADAPTERS_ADMIN\":"
+			    " {\"users\": [\"r1\"]}}}\n");
+	assert_null(cJSON_GetObjectItem(doc, "include"));
+	assert_string_equal(cJSON_GetObjectItem(doc, "name")->valuestring,
+			    "merge");
+	apply(doc, &st, false, "default");
+	assert_int_equal(st.nusers, 3);
+	assert_string_equal(st.users[0].account_id, "a1");
+	assert_string_equal(st.users[1].account_id, "b1");
+	assert_string_equal(st.users[2].account_id, "r1");
+	assert_int_equal(ms_state_role(&st, "ADAPTERS_ADMIN")->users.n, 1);
+	assert_string_equal(ms_state_role(&st, "ADAPTERS_ADMIN")->users.v[0],
+			    "r1");
+	assert_string_equal(ms_state_role(&st, "AUDITOR")->name, "Auditor");
+	ms_state_release(&st);
+	cJSON_Delete(doc);
+}
+
+
+static void test_scenario_keeps_scripted_keys(void **state)
+{
+	static const char rules[] =
+		"[{\"name\": \"hiccup\", \"match\": {\"path\": \"**\"},"
+		" \"respond\": {\"status\": 503}}]";
+	char text[512];
+	cJSON *doc, *want;
+
+	(void)state;
+	snprintf(text, sizeof(text), "{\"rules\": %s, \"events\": [],"
+		 " \"expect\": [], \"rateLimit\": {\"limit\": 10}}", rules);
+	doc = expect_loaded("scripted.json", text);
+	want = cJSON_Parse(rules);
+	assert_true(cJSON_Compare(cJSON_GetObjectItem(doc, "rules"), want,
+				  1));
+	assert_non_null(cJSON_GetObjectItem(doc, "rateLimit"));
+	cJSON_Delete(want);
+	cJSON_Delete(doc);
+}
+
+
+static void test_scenario_parse_refuses_include(void **state)
+{
+	static const char text[] = "{\n  \"include\": [\"a.json\"]\n}";
+	struct ms_scenario_error err;
+
+	(void)state;
+	assert_null(ms_scenario_parse(text, strlen(text), &err));
+	assert_string_equal(err.file, "");
+	assert_int_equal(err.line, 2);
+	assert_int_equal(err.column, 14);
+	assert_string_equal(err.path, "include");
+	assert_non_null(strstr(err.message, "not allowed"));
+}
+
+
+static const char seeded_text[] =
+	"{\"tokens\": ["
+	"{\"label\": \"one\", \"type\": \"ADAPTERS_CLIENT\"},"
+	"{\"label\": \"two\", \"type\": \"CLEANSE_AND_IMPORT\"}]}";
+
+
+static void test_scenario_seeded_secrets(void **state)
+{
+	struct ms_scenario_error err;
+	cJSON *doc = ms_scenario_parse(seeded_text, strlen(seeded_text), &err);
+	struct ms_state a, b, c;
+
+	(void)state;
+	assert_non_null(doc);
+	apply(doc, &a, true, "t1");
+	apply(doc, &b, true, "t1");
+	apply(doc, &c, true, "t2");
+	for (size_t i = 0; i < 2; i++) {
+		const struct ms_token *ta = a.tokens.items[i];
+
+		assert_string_equal(ta->secret, b.tokens.items[i]->secret);
+		assert_string_equal(ta->id, b.tokens.items[i]->id);
+		assert_string_not_equal(ta->secret, c.tokens.items[i]->secret);
+		assert_string_not_equal(ta->id, c.tokens.items[i]->id);
+		assert_true(ms_token_secret_wellformed(ta->secret));
+	}
+	assert_int_equal(strncmp(a.tokens.items[1]->secret, "dmci_", 5), 0);
+	ms_state_release(&a);
+	ms_state_release(&b);
+	ms_state_release(&c);
+	cJSON_Delete(doc);
+}
+
+
+static void assert_same_token(const struct ms_token *x,
+			      const struct ms_token *y)
+{
+	assert_string_equal(x->id, y->id);
+	assert_string_equal(x->label, y->label);
+	assert_int_equal(x->type, y->type);
+	assert_string_equal(x->secret, y->secret);
+	assert_string_equal(x->expiry, y->expiry);
+	assert_int_equal(x->created_at, y->created_at);
+	assert_int_equal(x->expires_at, y->expires_at);
+	assert_int_equal(x->last_used_at, y->last_used_at);
+	assert_int_equal(x->revoked, y->revoked);
+	assert_string_equal(x->workspace_id, y->workspace_id);
+	if (x->created_by || y->created_by)
+		assert_string_equal(x->created_by, y->created_by);
+}
+
+
+/* The state after some requests: a new token, one revoked, one used,
+ * one moved to expire now, the clock frozen past the start. */
+static void make_history(struct ms_state *st)
+{
+	struct ms_token *t;
+	struct ms_period p = { 0, 3600 * 1000 };
+
+	vclock_advance(&st->clock, &p);
+	vclock_freeze(&st->clock, true);
+	t = ms_state_token_create(st, "made at run time", MS_TOKEN_BASIC_AUTH,
+				  "P1M", "acc-ada");
+	assert_non_null(t);
+	st->tokens.items[0]->revoked = true;
+	st->tokens.items[1]->last_used_at = vclock_now(&st->clock);
+	st->tokens.items[2]->expires_at = vclock_now(&st->clock);
+}
+
+
+static void test_scenario_round_trip(void **state)
+{
+	struct ms_scenario_error err;
+	cJSON *doc = ms_scenario_load("scenarios/default.json", &err), *back;
+	struct ms_state a, b;
+	char *text;
+
+	(void)state;
+	assert_non_null(doc);
+	apply(doc, &a, true, "trip");
+	make_history(&a);
+	back = ms_scenario_from_state(&a);
+	assert_non_null(back);
+	text = cJSON_Print(back);
+	cJSON_Delete(back);
+	back = ms_scenario_parse(text, strlen(text), &err);
+	if (!back)
+		fail_msg("%s: %s", err.path, err.message);
+	apply(back, &b, true, "trip");
+
+	assert_int_equal(b.tokens.count, a.tokens.count);
+	for (size_t i = 0; i < a.tokens.count; i++)
+		assert_same_token(a.tokens.items[i], b.tokens.items[i]);
+	assert_int_equal(b.clock.base, vclock_now(&a.clock));
+	assert_true(b.clock.frozen);
+	assert_int_equal(b.nusers, a.nusers);
+	assert_int_equal(b.nperms, a.nperms);
+	assert_int_equal(b.initialized_at, a.initialized_at);
+	assert_string_equal(b.workspace_id, a.workspace_id);
+	assert_string_equal(b.scenario_name, a.scenario_name);
+	assert_true(ms_state_user_has_role(&b, ms_state_user(&b, "acc-gail"),
+					   "DATA_MANAGER_ADMIN"));
+	free(text);
+	ms_state_release(&a);
+	ms_state_release(&b);
+	cJSON_Delete(back);
+	cJSON_Delete(doc);
+}
+
+
+static void test_scenario_error_format(void **state)
+{
+	struct ms_scenario_error err = {
+		"s.json", 3, 7, "users[0]", "expected a string"
+	};
+	struct ms_scenario_error bare = { "", 0, 0, "", "out of memory" };
+	char buf[256];
+
+	(void)state;
+	ms_scenario_error_format(&err, buf, sizeof(buf));
+	assert_string_equal(buf, "s.json:3:7: users[0]: expected a string");
+	ms_scenario_error_format(&bare, buf, sizeof(buf));
+	assert_string_equal(buf, "out of memory");
+}
+
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scenario_loads_default),
+		cmocka_unit_test(test_scenario_loads_fresh_site),
+		cmocka_unit_test(test_scenario_syntax_error),
+		cmocka_unit_test(test_scenario_truncated),
+		cmocka_unit_test(test_scenario_wrong_type),
+		cmocka_unit_test(test_scenario_unknown_key),
+		cmocka_unit_test(test_scenario_missing_account_id),
+		cmocka_unit_test(test_scenario_duplicate_account_id),
+		cmocka_unit_test(test_scenario_role_names_unknown_user),
+		cmocka_unit_test(test_scenario_bad_period),
+		cmocka_unit_test(test_scenario_default_expiry_not_an_option),
+		cmocka_unit_test(test_scenario_label_length),
+		cmocka_unit_test(test_scenario_bad_secret),
+		cmocka_unit_test(test_scenario_include_missing_file),
+		cmocka_unit_test(test_scenario_include_cycle),
+		cmocka_unit_test(test_scenario_error_in_fixture_names_it),
+		cmocka_unit_test(test_scenario_fixture_refuses_scenario_keys),
+		cmocka_unit_test(test_scenario_duplicate_across_files),
+		cmocka_unit_test(test_scenario_include_merge_order),
+		cmocka_unit_test(test_scenario_keeps_scripted_keys),
+		cmocka_unit_test(test_scenario_parse_refuses_include),
+		cmocka_unit_test(test_scenario_seeded_secrets),
+		cmocka_unit_test(test_scenario_round_trip),
+		cmocka_unit_test(test_scenario_error_format),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
