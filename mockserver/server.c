@@ -88,8 +88,9 @@ static void add_header(struct mg_connection *conn, const char *name,
 }
 
 
-static void write_response(struct mg_connection *conn,
-			   const struct ms_response *resp)
+/* Returns 0, or -1 when civetweb would not start a response. */
+static int write_response(struct mg_connection *conn,
+			  const struct ms_response *resp)
 {
 	char *text = resp->body ? cJSON_PrintUnformatted(resp->body) : NULL;
 	size_t len = text ? strlen(text) : 0;
@@ -98,7 +99,10 @@ static void write_response(struct mg_connection *conn,
 
 	ms_time_http_date(resp->has_date ? resp->date : ms_wall_now(), date);
 	snprintf(clen, sizeof(clen), "%zu", len);
-	mg_response_header_start(conn, resp->status);
+	if (mg_response_header_start(conn, resp->status) != 0) {
+		cJSON_free(text);
+		return -1;
+	}
 	add_header(conn, "Date", date);
 	if (text)
 		add_header(conn, "Content-Type", "application/json");
@@ -114,6 +118,7 @@ static void write_response(struct mg_connection *conn,
 	if (text)
 		mg_write(conn, text, len);
 	cJSON_free(text);
+	return 0;
 }
 
 
@@ -171,6 +176,40 @@ static int on_request(struct mg_connection *conn)
 }
 
 
+/* The reason a civetweb-made error stands for. */
+static const char *error_reason(int status)
+{
+	switch (status) {
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 413: return "body_too_large";
+	default: return "validation_failed";
+	}
+}
+
+
+/*
+ * civetweb's http_error: requests it refuses before we see them
+ * (malformed, headers too large) still get the JSON envelope. Returns 0
+ * when answered here, 1 to let civetweb answer.
+ */
+static int on_http_error(struct mg_connection *conn, int status,
+			 const char *errmsg)
+{
+	struct ms_response resp;
+	int rc;
+
+	memset(&resp, 0, sizeof(resp));
+	ms_fail(&resp, status, error_reason(status), NULL, "%s",
+		errmsg && *errmsg ? errmsg : "Bad request");
+	rc = write_response(conn, &resp);
+	ms_log(MS_LOG_INFO, "- - %d %s (refused by civetweb)", status,
+	       resp.reason);
+	cJSON_Delete(resp.body);
+	return rc == 0 ? 0 : 1;
+}
+
+
 static int on_log(const struct mg_connection *conn, const char *message)
 {
 	(void)conn;
@@ -202,6 +241,7 @@ int ms_http_start(struct ms_server *srv, const struct ms_http_opts *opts,
 	snprintf(threads, sizeof(threads), "%d", opts->threads);
 	cb.begin_request = on_request;
 	cb.log_message = on_log;
+	cb.http_error = on_http_error;
 	h->srv = srv;
 	h->ctx = mg_start(&cb, h, options);
 	if (!h->ctx || mg_get_server_ports(h->ctx, 1, &port) != 1) {
