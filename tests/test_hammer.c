@@ -148,6 +148,7 @@ static void *validate_loop(void *arg)
  * path) and id. */
 static void make_token(CURL *curl, char *auth, size_t len, char *id)
 {
+	const char *secret;
 	struct ts_reply r;
 	cJSON *tok;
 	size_t n;
@@ -157,9 +158,8 @@ static void make_token(CURL *curl, char *auth, size_t len, char *id)
 				    "\"ADAPTERS_CLIENT\"}", &r), 0);
 	assert_int_equal(r.status, 201);
 	tok = cJSON_Parse(r.body);
-	n = (size_t)snprintf(auth, len, "Bearer %s",
-			     cJSON_GetStringValue(cJSON_GetObjectItem(tok,
-								      "token")));
+	secret = cJSON_GetStringValue(cJSON_GetObjectItem(tok, "token"));
+	n = (size_t)snprintf(auth, len, "Bearer %s", secret);
 	snprintf(auth + n + 1, len - n - 1,
 		 "/jsm/assets/workspace/%s/v1/datamanager" INFO,
 		 cJSON_GetStringValue(cJSON_GetObjectItem(tok,
