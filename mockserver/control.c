@@ -180,7 +180,7 @@ static void get_journal(struct ms_call *call)
 		return;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "tenant", call->tenant->name);
-	cJSON_AddNumberToObject(o, "limit", (double)j->limit);
+	cJSON_AddNumberToObject(o, "capacity", (double)j->limit);
 	cJSON_AddNumberToObject(o, "size", (double)j->count);
 	cJSON_AddNumberToObject(o, "evicted", (double)j->evicted);
 	cJSON_AddNumberToObject(o, "nextSeq", (double)j->next_seq);

@@ -109,41 +109,56 @@ static const struct ms_route *plane_routes(const char *path,
 }
 
 
+/* Does any route take path with method? */
+static bool path_allows(const struct ms_route *routes, const char *path,
+			const char *method)
+{
+	char scratch[MS_PARAMS_MAX][MS_PARAM_LEN];
+
+	for (const struct ms_route *r = routes; r->pattern; r++) {
+		if (strcmp(r->method, method) == 0 &&
+		    path_match(r->pattern, path, scratch))
+			return true;
+	}
+	return false;
+}
+
+
 /*
- * Find the route for method and path. When the path matches but not the
- * method, answers 405 with Allow (into allow) and returns NULL; when
- * nothing matches, answers 404 and returns NULL.
+ * Find the route for the call's method and path, its parameters into
+ * call->params. When the path matches but not the method, answers 405
+ * with Allow (methods in a fixed order) and returns NULL; when nothing
+ * matches, answers 404 and returns NULL.
  */
 static const struct ms_route *route_find(const struct ms_route *routes,
 					 struct ms_call *call)
 {
-	char scratch[MS_PARAMS_MAX][MS_PARAM_LEN];
+	static const char *const methods[] = {"GET", "POST", "PUT",
+					      "DELETE"};
 	const char *method = call->req->method;
-	const char *path = call->path;
 	char *allow = call->resp->allow;
-	size_t allow_len = sizeof(call->resp->allow);
+	size_t n = 0;
 
-	allow[0] = '\0';
 	for (const struct ms_route *r = routes; r->pattern; r++) {
-		if (!path_match(r->pattern, path, scratch))
-			continue;
-		if (strcmp(r->method, method) == 0) {
-			memcpy(call->params, scratch, sizeof(scratch));
+		if (strcmp(r->method, method) == 0 &&
+		    path_match(r->pattern, call->path, call->params))
 			return r;
-		}
-		if (!strstr(allow, r->method)) {
-			size_t n = strlen(allow);
-			snprintf(allow + n, allow_len - n, "%s%s",
-				 n ? ", " : "", r->method);
-		}
 	}
-	if (allow[0]) {
+	allow[0] = '\0';
+	for (size_t i = 0; i < sizeof(methods) / sizeof(*methods); i++) {
+		if (path_allows(routes, call->path, methods[i]))
+			n += (size_t)snprintf(allow + n,
+					      sizeof(call->resp->allow) - n,
+					      "%s%s", n ? ", " : "",
+					      methods[i]);
+	}
+	if (n) {
 		ms_fail(call->resp, 405, "method_not_allowed", NULL,
 			"Method %s is not allowed here; allowed: %s", method,
 			allow);
 	} else {
 		ms_fail(call->resp, 404, "not_found", NULL,
-			"No route for %s %s", method, path);
+			"No route for %s %s", method, call->path);
 	}
 	return NULL;
 }

@@ -281,36 +281,55 @@ static int write_ready_file(const char *path, const char *url)
 }
 
 
-/* The summary after the ready line: who can sign in, with what, and
- * which tokens exist. Fixture credentials are test data. */
-static void print_summary(struct ms_registry *reg)
+/* The scenario's tokens, with their secrets when the file gives them. */
+static void print_tokens(const cJSON *doc)
 {
-	struct ms_tenant *t;
-	const struct ms_state *st;
+	const cJSON *tok;
 
-	if (ms_registry_acquire(reg, MS_TENANT_DEFAULT, true, &t) !=
-	    MS_ACQUIRE_OK)
-		return;
-	pthread_mutex_lock(&t->lock);
-	st = &t->state;
+	cJSON_ArrayForEach(tok, cJSON_GetObjectItem(doc, "tokens")) {
+		const char *secret = cJSON_GetStringValue(
+			cJSON_GetObjectItem(tok, "secret"));
+		printf("  token %-18s %-18s %s\n",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(tok, "label")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(tok, "type")),
+		       secret ? secret : "(made at start: GET /__mock/state)");
+	}
+}
+
+
+/*
+ * The summary after the ready line: who can sign in, with what, and which
+ * tokens exist, from a throwaway copy of the scenario (tenants are made
+ * on first use only). Fixture credentials are test data. Returns 0, or -1
+ * when the scenario does not apply.
+ */
+static int print_summary(const cJSON *doc, const struct ms_scenario_opts *o)
+{
+	struct ms_scenario_error err;
+	struct ms_state st;
+	char msg[1536];
+
+	ms_state_init(&st);
+	if (ms_scenario_apply(doc, &st, o, &err) < 0) {
+		ms_scenario_error_format(&err, msg, sizeof(msg));
+		ms_log(MS_LOG_ERROR, "scenario does not apply: %s", msg);
+		ms_state_release(&st);
+		return -1;
+	}
 	printf("scenario %s: Data Manager %s, workspace %s\n",
-	       st->scenario_name ? st->scenario_name : "(unnamed)",
-	       st->initialized ? "initialized" : "not initialized",
-	       st->workspace_id);
-	for (size_t i = 0; i < st->nusers; i++) {
-		const struct ms_user *u = &st->users[i];
+	       st.scenario_name ? st.scenario_name : "(unnamed)",
+	       st.initialized ? "initialized" : "not initialized",
+	       st.workspace_id);
+	for (size_t i = 0; i < st.nusers; i++) {
+		const struct ms_user *u = &st.users[i];
 		printf("  user  %-12s %s:%s\n", u->account_id,
 		       u->email ? u->email : "-",
 		       u->api_token ? u->api_token : "-");
 	}
-	for (size_t i = 0; i < st->tokens.count; i++) {
-		const struct ms_token *k = st->tokens.items[i];
-		printf("  token %-18s %-18s %s\n", k->label,
-		       ms_token_type_key(k->type), k->secret);
-	}
-	pthread_mutex_unlock(&t->lock);
-	ms_registry_put(reg, t);
+	print_tokens(doc);
 	fflush(stdout);
+	ms_state_release(&st);
+	return 0;
 }
 
 
@@ -332,6 +351,7 @@ static int serve(const struct options *o, cJSON *doc)
 	struct ms_http *http;
 	char url[128];
 	sigset_t set;
+	int rc;
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(doc, "name");
 
 	sigemptyset(&set);
@@ -357,12 +377,13 @@ static int serve(const struct options *o, cJSON *doc)
 		ms_registry_release(&srv.registry);
 		return 1;
 	}
-	print_summary(&srv.registry);
-	wait_for_stop(&set);
+	rc = print_summary(doc, &sopts);
+	if (rc == 0)
+		wait_for_stop(&set);
 	ms_http_stop(http);
 	ms_registry_release(&srv.registry);
 	ms_log(MS_LOG_INFO, "stopped");
-	return 0;
+	return rc == 0 ? 0 : 1;
 }
 
 

@@ -5,17 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <civetweb.h>
 #include "handlers.h"
 #include "log.h"
 #include "server.h"
 
-#define KEEP_ALIVE_MS "2000"
+#define KEEP_ALIVE_MS "500"
 #define REQUEST_TIMEOUT_MS "10000"
 
 struct ms_http {
 	struct mg_context *ctx;
 	struct ms_server *srv;
+	struct sockaddr_in addr;   /* where we listen, for poke() */
 };
 
 
@@ -252,13 +258,50 @@ int ms_http_start(struct ms_server *srv, const struct ms_http_opts *opts,
 		return -1;
 	}
 	snprintf(url, url_len, "http://%s:%d", opts->bind, port.port);
+	h->addr.sin_family = AF_INET;
+	h->addr.sin_port = htons((uint16_t)port.port);
+	if (strcmp(opts->bind, "0.0.0.0") == 0 ||
+	    inet_pton(AF_INET, opts->bind, &h->addr.sin_addr) != 1)
+		h->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	*out = h;
 	return 0;
 }
 
 
+/*
+ * civetweb's master thread notices mg_stop() only when its poll on the
+ * listening socket times out, two seconds at worst. A connection of our
+ * own wakes it at once; a few tries cover the moment before the stop flag
+ * is raised. Connections refused once it has stopped are harmless.
+ */
+static void *poke(void *arg)
+{
+	const struct ms_http *h = arg;
+	struct timespec pause = {0, 50 * 1000000L};
+
+	for (int i = 0; i < 4; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		nanosleep(&pause, NULL);
+		if (fd < 0)
+			continue;
+		if (connect(fd, (const struct sockaddr *)&h->addr,
+			    sizeof(h->addr)) < 0) {
+			close(fd);
+			break;
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+
 void ms_http_stop(struct ms_http *h)
 {
+	pthread_t t;
+	bool poking = pthread_create(&t, NULL, poke, h) == 0;
+
 	mg_stop(h->ctx);
+	if (poking)
+		pthread_join(t, NULL);
 	free(h);
 }

@@ -87,10 +87,7 @@ static void get_token_types(struct ms_call *call)
 		cJSON_AddStringToObject(t, "key", ms_token_type_key(type));
 		cJSON_AddStringToObject(t, "label", ms_token_type_label(type));
 		cJSON_AddItemToObject(t, "expiryOptions",
-				      cJSON_CreateStringArray(
-					      (const char *const *)
-						      st->expiry_options.v,
-					      (int)st->expiry_options.n));
+				      ms_strv_json(&st->expiry_options));
 		cJSON_AddStringToObject(t, "defaultExpiry",
 					st->default_expiry);
 		cJSON_AddItemToArray(all, t);
@@ -108,7 +105,7 @@ static void fail_type(struct ms_call *call)
 
 
 /* Read and check {"label","type","expiry"?}. Returns 0, or -1 after
- * answering 400. *label is the caller's to free. */
+ * answering 400. *label, once set, is the caller's to free either way. */
 static int token_request(struct ms_call *call, const cJSON *body,
 			 char **label, enum ms_token_type *type,
 			 const char **expiry)
@@ -128,7 +125,6 @@ static int token_request(struct ms_call *call, const cJSON *body,
 	}
 	if (!cJSON_IsString(t) ||
 	    ms_token_type_parse(t->valuestring, type) < 0) {
-		free(*label);
 		fail_type(call);
 		return -1;
 	}
@@ -136,7 +132,6 @@ static int token_request(struct ms_call *call, const cJSON *body,
 	if (e && !cJSON_IsNull(e)) {
 		if (!cJSON_IsString(e) ||
 		    !ms_state_expiry_allowed(st, e->valuestring)) {
-			free(*label);
 			ms_fail(call->resp, 400, "validation_failed", "expiry",
 				"expiry must be one of the expiry options "
 				"(see GET " DM "/token-types)");

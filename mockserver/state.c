@@ -305,9 +305,14 @@ cJSON *ms_state_user_permissions_json(const struct ms_state *st,
 }
 
 
-static cJSON *strv_json(const struct ms_strv *v)
+cJSON *ms_strv_json(const struct ms_strv *v)
 {
-	return cJSON_CreateStringArray((const char *const *)v->v, (int)v->n);
+	cJSON *a = cJSON_CreateArray();
+
+	/* Not cJSON_CreateStringArray: it gives NULL for an empty list. */
+	for (size_t i = 0; a && i < v->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v->v[i]));
+	return a;
 }
 
 
@@ -319,8 +324,8 @@ cJSON *ms_state_role_json(const struct ms_role *r)
 		return NULL;
 	cJSON_AddStringToObject(o, "role", r->key);
 	cJSON_AddStringToObject(o, "name", r->name);
-	cJSON_AddItemToObject(o, "users", strv_json(&r->users));
-	cJSON_AddItemToObject(o, "groups", strv_json(&r->groups));
+	cJSON_AddItemToObject(o, "users", ms_strv_json(&r->users));
+	cJSON_AddItemToObject(o, "groups", ms_strv_json(&r->groups));
 	return o;
 }
 

@@ -94,6 +94,8 @@ void ms_state_release(struct ms_state *st);
 int ms_strv_push(struct ms_strv *v, const char *s);
 bool ms_strv_has(const struct ms_strv *v, const char *s);
 void ms_strv_clear(struct ms_strv *v);
+/* A JSON array of the strings, [] when there are none. */
+cJSON *ms_strv_json(const struct ms_strv *v);
 
 /* Lookups; NULL when absent. */
 struct ms_user *ms_state_user(const struct ms_state *st,

@@ -468,7 +468,6 @@ cJSON *ms_token_to_json(const struct ms_token *t, ms_time_t now,
 	cJSON_AddStringToObject(o, "status",
 				ms_token_status_key(ms_token_status(t, now)));
 	add_time_or_null(o, "lastUsedAt", t->last_used_at);
-	cJSON_AddStringToObject(o, "workspaceId", t->workspace_id);
 	if (with_secret)
 		cJSON_AddStringToObject(o, "token", t->secret);
 	return o;

@@ -160,11 +160,19 @@ static void make_token(CURL *curl, char *auth, size_t len, char *id)
 	tok = cJSON_Parse(r.body);
 	secret = cJSON_GetStringValue(cJSON_GetObjectItem(tok, "token"));
 	n = (size_t)snprintf(auth, len, "Bearer %s", secret);
+	strcpy(id, cJSON_GetStringValue(cJSON_GetObjectItem(tok, "id")));
+	cJSON_Delete(tok);
+	free(r.body);
+
+	assert_int_equal(ts_request(curl, &server, "GET",
+				    "/rest/servicedeskapi/assets/workspace",
+				    ADA, NULL, &r), 0);
+	tok = cJSON_Parse(r.body);
 	snprintf(auth + n + 1, len - n - 1,
 		 "/jsm/assets/workspace/%s/v1/datamanager" INFO,
-		 cJSON_GetStringValue(cJSON_GetObjectItem(tok,
-							  "workspaceId")));
-	strcpy(id, cJSON_GetStringValue(cJSON_GetObjectItem(tok, "id")));
+		 cJSON_GetStringValue(cJSON_GetObjectItem(
+			 cJSON_GetArrayItem(cJSON_GetObjectItem(tok, "values"),
+					    0), "workspaceId")));
 	cJSON_Delete(tok);
 	free(r.body);
 }

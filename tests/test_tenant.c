@@ -114,7 +114,7 @@ static void test_tenant_limit_both_sides(void **state)
 {
 	struct ms_registry reg;
 	struct ms_tenant *t;
-	char name[8];
+	char name[16];
 
 	registry_open(&reg, state, 3);
 	for (int i = 0; i < 3; i++) {

@@ -24,7 +24,7 @@ struct ts_server {
 	pid_t pid;
 	char url[128];
 	char log[64];
-	char ready[64];
+	char ready[80];
 };
 
 struct ts_reply {
