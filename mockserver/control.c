@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "events.h"
 #include "handlers.h"
 #include "log.h"
 
@@ -120,6 +121,7 @@ static void post_clock(struct ms_call *call)
 		vclock_advance(c, &advance);
 		if (freeze >= 0)
 			vclock_freeze(c, freeze);
+		ms_events_due(&call->tenant->state);
 		call->resp->date = vclock_now(c);
 		ms_reply(call->resp, 200, clock_json(c));
 	}
@@ -196,6 +198,112 @@ static void delete_journal(struct ms_call *call)
 }
 
 
+/* A scenario error as a 400: the message, and the key path in errors. */
+static void fail_scenario(struct ms_call *call,
+			  const struct ms_scenario_error *err)
+{
+	char msg[1536];
+
+	ms_scenario_error_format(err, msg, sizeof(msg));
+	ms_fail(call->resp, 400, "validation_failed",
+		err->path[0] ? err->path : NULL, "%s", msg);
+}
+
+
+/* Replace the tenant's state with a scenario document; a bad one
+ * changes nothing. Reset still goes back to the loaded scenario. */
+static void put_state(struct ms_call *call)
+{
+	struct ms_registry *reg = &call->srv->registry;
+	struct ms_scenario_opts opts = reg->opts;
+	struct ms_scenario_error err;
+	struct ms_state fresh;
+	cJSON *doc;
+
+	doc = ms_scenario_parse(call->req->body ? call->req->body : "",
+				call->req->body_len, &err);
+	if (!doc) {
+		fail_scenario(call, &err);
+		return;
+	}
+	opts.tenant = call->tenant->name;
+	ms_state_init(&fresh);
+	if (ms_scenario_apply(doc, &fresh, &opts, &err) < 0) {
+		ms_state_release(&fresh);
+		fail_scenario(call, &err);
+	} else {
+		ms_state_release(&call->tenant->state);
+		call->tenant->state = fresh;
+		call->resp->date = vclock_now(&fresh.clock);
+		ms_reply(call->resp, 200, ms_scenario_from_state(&fresh));
+	}
+	cJSON_Delete(doc);
+}
+
+
+static void get_rules(struct ms_call *call)
+{
+	const struct ms_script *sc = &call->tenant->state.script;
+	cJSON *o = cJSON_CreateObject();
+	cJSON *rules = cJSON_AddArrayToObject(o, "rules");
+	cJSON *events = cJSON_AddArrayToObject(o, "events");
+
+	for (size_t i = 0; i < sc->nrules; i++)
+		cJSON_AddItemToArray(rules, ms_rule_to_json(&sc->rules[i],
+							    true));
+	for (size_t i = 0; i < sc->nevents; i++)
+		cJSON_AddItemToArray(events,
+				     ms_event_to_json(&sc->events[i], true));
+	ms_reply(call->resp, 200, o);
+}
+
+
+/* Add rules (one object or an array), replacing those of the same name;
+ * checked like a scenario's; a bad one changes nothing. */
+static void post_rules(struct ms_call *call)
+{
+	struct ms_state *st = &call->tenant->state;
+	struct ms_scenario_error err;
+	const cJSON *item;
+	cJSON *rules;
+
+	rules = ms_scenario_parse_rules(call->req->body ? call->req->body
+							: "",
+					call->req->body_len, st, &err);
+	if (!rules) {
+		fail_scenario(call, &err);
+		return;
+	}
+	cJSON_ArrayForEach(item, rules) {
+		struct ms_rule r;
+		if (ms_rule_from_json(item, &r) < 0)
+			continue;
+		if (ms_script_put_rule(&st->script, &r) < 0)
+			ms_rule_release(&r);
+	}
+	cJSON_Delete(rules);
+	get_rules(call);
+	call->resp->status = 201;
+}
+
+
+/* Remove every rule, or only ?name=X (404 when there is none). */
+static void delete_rules(struct ms_call *call)
+{
+	struct ms_script *sc = &call->tenant->state.script;
+	char name[256];
+
+	if (!ms_query_param(call->req, "name", name, sizeof(name))) {
+		ms_script_clear_rules(sc);
+	} else if (ms_script_remove_rule(sc, name) < 0) {
+		ms_fail(call->resp, 404, "not_found", NULL,
+			"No rule named '%s'", name);
+		return;
+	}
+	ms_reply(call->resp, 204, NULL);
+}
+
+
 /* params[0] holds the tenant's name (see ms_dispatch). */
 static void delete_tenant(struct ms_call *call)
 {
@@ -216,6 +324,11 @@ const struct ms_route ms_control_routes[] = {
 	{MS_PLANE_CONTROL, "GET", "/__mock/clock", NULL, 0, 0, get_clock},
 	{MS_PLANE_CONTROL, "POST", "/__mock/clock", NULL, 0, 0, post_clock},
 	{MS_PLANE_CONTROL, "GET", "/__mock/state", NULL, 0, 0, get_state},
+	{MS_PLANE_CONTROL, "PUT", "/__mock/state", NULL, 0, 0, put_state},
+	{MS_PLANE_CONTROL, "GET", "/__mock/rules", NULL, 0, 0, get_rules},
+	{MS_PLANE_CONTROL, "POST", "/__mock/rules", NULL, 0, 0, post_rules},
+	{MS_PLANE_CONTROL, "DELETE", "/__mock/rules", NULL, 0, 0,
+	 delete_rules},
 	{MS_PLANE_CONTROL, "GET", "/__mock/journal", NULL, 0, 0,
 	 get_journal},
 	{MS_PLANE_CONTROL, "DELETE", "/__mock/journal", NULL, 0, 0,

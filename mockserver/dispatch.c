@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 #include <civetweb.h>
+#include "events.h"
 #include "handlers.h"
 #include "log.h"
 
@@ -465,9 +466,113 @@ static void journal_record(struct ms_call *call, enum ms_plane plane,
 		cJSON_AddStringToObject(e, "reason", call->resp->reason);
 	else
 		cJSON_AddNullToObject(e, "reason");
-	cJSON_AddNullToObject(e, "rule");
+	if (call->rule[0])
+		cJSON_AddStringToObject(e, "rule", call->rule);
+	else
+		cJSON_AddNullToObject(e, "rule");
 	cJSON_AddNumberToObject(e, "durationUs", (double)micros);
 	ms_journal_append(&call->tenant->journal, e);
+}
+
+
+/*
+ * Who the request says it is, for rules and events, without judging it:
+ * the label of a token presented (gateway), the account of valid
+ * credentials (site), or of the token's maker (gateway).
+ */
+static void subject_of(struct ms_call *call, struct ms_subject *subj)
+{
+	const char *header = ms_request_header(call->req, "Authorization");
+	const struct ms_state *st = &call->tenant->state;
+	const char *user = NULL, *secret;
+	enum ms_secret_match match;
+	const struct ms_token *tok;
+	const struct ms_user *u;
+	char buf[1024];
+
+	memset(subj, 0, sizeof(*subj));
+	subj->method = call->req->method;
+	subj->path = call->path;
+	if (!header)
+		return;
+	if ((secret = auth_scheme(header, "Bearer")) == NULL &&
+	    basic_decode(header, buf, sizeof(buf), &user, &secret) < 0)
+		return;
+	tok = ms_token_store_by_secret(&st->tokens, secret, &match);
+	if (tok) {
+		subj->token_label = tok->label;
+		subj->user = tok->created_by;
+		return;
+	}
+	u = user ? ms_state_user_by_email(st, user) : NULL;
+	if (u && u->api_token && ms_secret_equal(u->api_token, secret))
+		subj->user = u->account_id;
+}
+
+
+/* A rule's answer: its status, headers and body, or a fault. */
+static void rule_answer(struct ms_call *call, const struct ms_rule *r)
+{
+	struct ms_response *resp = call->resp;
+	const cJSON *h;
+
+	if (r->fault) {
+		resp->fault = r->fault;
+		resp->fault_ms = r->delay_ms;
+		ms_reply(resp, 200, NULL);
+	} else if (r->body) {
+		ms_reply(resp, r->status, cJSON_Duplicate(r->body, true));
+	} else if (r->status >= 400) {
+		ms_fail(resp, r->status, "rule", NULL,
+			"Answered by the mock's rule '%s'", r->name);
+	} else {
+		ms_reply(resp, r->status, NULL);
+	}
+	resp->reason = "rule";
+	cJSON_ArrayForEach(h, r->headers)
+		ms_reply_header(resp, h->string, cJSON_GetStringValue(h));
+	ms_reply_header(resp, "X-Mock-Rule", r->name);
+}
+
+
+/* Sleep ms milliseconds with the tenant's lock let go. */
+static void rule_delay(struct ms_call *call, int64_t ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	pthread_mutex_unlock(&call->tenant->lock);
+	while (nanosleep(&ts, &ts) != 0)
+		;
+	pthread_mutex_lock(&call->tenant->lock);
+	ms_events_due(&call->tenant->state);
+	call->now = vclock_now(&call->tenant->state.clock);
+	call->resp->date = call->now;
+}
+
+
+/*
+ * Run the rules for a site or gateway request. Returns true when a rule
+ * answered (the response is filled), false when the request goes on,
+ * perhaps after a delay.
+ */
+static bool run_rules(struct ms_call *call, const struct ms_subject *subj)
+{
+	struct ms_state *st = &call->tenant->state;
+	struct ms_verdict v;
+
+	ms_script_judge(&st->script, subj, &st->rng, &v);
+	if (v.rule_name)
+		snprintf(call->rule, sizeof(call->rule), "%s", v.rule_name);
+	if (v.answer) {
+		/* A stall's own wait happens when writing, with no lock. */
+		rule_answer(call, v.answer);
+		if (v.delay_ms && !v.answer->fault)
+			rule_delay(call, v.delay_ms);
+		return true;
+	}
+	if (v.delay_ms)
+		rule_delay(call, v.delay_ms);
+	return false;
 }
 
 
@@ -524,13 +629,20 @@ static void serve_tenant(struct ms_call *call, const struct ms_route *r,
 		return;
 	}
 	pthread_mutex_lock(&call->tenant->lock);
+	ms_events_due(&call->tenant->state);
 	call->now = vclock_now(&call->tenant->state.clock);
 	call->resp->date = call->now;
 	call->resp->has_date = true;
-	if (r)
+	if (plane == MS_PLANE_CONTROL) {
 		serve_locked(call, r, plane);
-	if (plane != MS_PLANE_CONTROL)
+	} else {
+		struct ms_subject subj;
+		subject_of(call, &subj);
+		if (!run_rules(call, &subj) && r)
+			serve_locked(call, r, plane);
 		journal_record(call, plane, mono_us() - started);
+		ms_events_after_request(&call->tenant->state, &subj);
+	}
 	pthread_mutex_unlock(&call->tenant->lock);
 	ms_registry_put(reg, call->tenant);
 	call->tenant = NULL;

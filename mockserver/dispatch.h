@@ -15,12 +15,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 #include "tenant.h"
 
 #define MS_VERSION "0.1.0"
 #define MS_MAX_BODY_DEFAULT (1024 * 1024)
-#define MS_RESP_HEADERS_MAX 8
+#define MS_RESP_HEADERS_MAX 12
 
 struct ms_header {
 	const char *name;
@@ -53,6 +54,8 @@ struct ms_response {
 		char value[160];
 	} headers[MS_RESP_HEADERS_MAX];
 	char credential[160];     /* what authenticated, for the journal */
+	int fault;                /* enum ms_fault: break the connection */
+	int64_t fault_ms;         /* how long a stall lasts; 0: default */
 };
 
 /* What every part of the server shares: set up by main, read-only while

@@ -31,6 +31,7 @@ struct ms_call {
 	char params[MS_PARAMS_MAX][MS_PARAM_LEN];
 	struct ms_user *user;         /* the site caller */
 	struct ms_token *token;       /* the gateway caller */
+	char rule[128];               /* the rule that acted, for the journal */
 };
 
 typedef void ms_handler_fn(struct ms_call *call);

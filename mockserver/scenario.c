@@ -10,7 +10,9 @@
  * its collections (users, groups, tokens, roles, permissions) are moved
  * into the merged ones. The merged document is then checked as a whole,
  * which is where cross references and uniqueness can be seen. A loaded
- * scenario without a name is named after its file.
+ * scenario without a name is named after its file. The body of POST
+ * /__mock/rules, a rule or an array of them, is parsed and checked the
+ * same way, against the users of the tenant it goes to.
  *
  * Each merged item remembers the file and the index it came from (struct
  * origin), so that an error found in the merged document can name the
@@ -145,12 +147,17 @@ static int open_source(struct loader *ld, const char *file, int from,
 }
 
 
-/* Parse source si: one JSON object and nothing after it. The document,
- * or NULL with the error. */
-static cJSON *parse_source(struct loader *ld, int si)
+/*
+ * Parse source si: one JSON value and nothing after it, an object, or
+ * (rules: the body of POST /__mock/rules) an object or an array. The
+ * document, or NULL with the error.
+ */
+static cJSON *parse_top(struct loader *ld, int si, bool rules)
 {
 	const struct source *s = &ld->src[si];
 	const char *nul = memchr(s->text, '\0', s->len);
+	const char *want = rules ? "a rule object or an array of rules"
+				 : "a JSON object";
 	const char *end = s->text;
 	cJSON *doc;
 	size_t off, rest;
@@ -162,7 +169,7 @@ static cJSON *parse_source(struct loader *ld, int si)
 	}
 	if (scn_skip_ws(s->text, s->len, 0) == s->len) {
 		scn_error_at(ld, si, NULL, 0, false, s->len, "empty document; "
-			     "expected a JSON object");
+			     "expected %s", want);
 		return NULL;
 	}
 	doc = cJSON_ParseWithLengthOpts(s->text, s->len, &end, 0);
@@ -175,10 +182,10 @@ static cJSON *parse_source(struct loader *ld, int si)
 	if (rest < s->len)
 		scn_error_at(ld, si, NULL, 0, false, rest, "invalid JSON: "
 			     "text after the end of the document");
-	else if (!cJSON_IsObject(doc))
+	else if (!cJSON_IsObject(doc) && !(rules && cJSON_IsArray(doc)))
 		scn_error_at(ld, si, NULL, 0, false,
-			     scn_skip_ws(s->text, s->len, 0), "expected a "
-			     "JSON object at the top%s", scn_found(doc));
+			     scn_skip_ws(s->text, s->len, 0), "expected %s at "
+			     "the top%s", want, scn_found(doc));
 	else
 		return doc;
 	cJSON_Delete(doc);
@@ -332,7 +339,7 @@ static int load_includes(struct loader *ld, struct check *ck, int si,
  */
 static cJSON *load_source(struct loader *ld, struct check *ck, int si)
 {
-	cJSON *doc = parse_source(ld, si);
+	cJSON *doc = parse_top(ld, si, false);
 
 	if (!doc)
 		return NULL;
@@ -448,17 +455,16 @@ cJSON *ms_scenario_load(const char *path, struct ms_scenario_error *err)
 }
 
 
-cJSON *ms_scenario_parse(const char *text, size_t len,
-			 struct ms_scenario_error *err)
+/*
+ * A loader whose one source is a copy of text, which came from no file.
+ * It, or NULL with *err filled in (too long, or out of memory).
+ */
+static struct loader *body_loader(const char *text, size_t len,
+				  struct ms_scenario_error *err)
 {
-	struct ms_scenario_error spare;
 	struct loader *ld;
-	struct check ck;
 	char *copy;
-	cJSON *doc = NULL;
 
-	err = err ? err : &spare;
-	scn_error_start(err, NULL);
 	if (!text || len > MS_SCENARIO_MAX_BYTES) {
 		scn_error_file(err, NULL, "expected a document of at most %d "
 			       "bytes", MS_SCENARIO_MAX_BYTES);
@@ -475,14 +481,78 @@ cJSON *ms_scenario_parse(const char *text, size_t len,
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	ld->err = err;
-	scn_check_init(&ck, ld, true);
-	if (add_source(ld, "", NULL, copy, len) == 0)
-		doc = finish(ld, &ck, load_source(ld, &ck, 0));
-	else
+	if (add_source(ld, "", NULL, copy, len) != 0) {
+		loader_free(ld);
 		scn_error_file(err, NULL, "out of memory");
+		return NULL;
+	}
+	return ld;
+}
+
+
+cJSON *ms_scenario_parse(const char *text, size_t len,
+			 struct ms_scenario_error *err)
+{
+	struct ms_scenario_error spare;
+	struct loader *ld;
+	struct check ck;
+	cJSON *doc;
+
+	err = err ? err : &spare;
+	scn_error_start(err, NULL);
+	ld = body_loader(text, len, err);
+	if (!ld)
+		return NULL;
+	scn_check_init(&ck, ld, true);
+	doc = finish(ld, &ck, load_source(ld, &ck, 0));
 	scn_check_release(&ck);
 	loader_free(ld);
 	return doc;
+}
+
+
+/* An array of the checked rules: doc itself, or doc (one rule) as the
+ * one item of a new array. NULL with *err, doc freed, out of memory. */
+static cJSON *rules_array(cJSON *doc, struct ms_scenario_error *err)
+{
+	cJSON *arr;
+
+	if (!doc || cJSON_IsArray(doc))
+		return doc;
+	arr = cJSON_CreateArray();
+	if (!arr) {
+		cJSON_Delete(doc);
+		scn_error_file(err, NULL, "out of memory");
+		return NULL;
+	}
+	cJSON_AddItemToArray(arr, doc);
+	return arr;
+}
+
+
+cJSON *ms_scenario_parse_rules(const char *text, size_t len,
+			       const struct ms_state *st,
+			       struct ms_scenario_error *err)
+{
+	struct ms_scenario_error spare;
+	struct loader *ld;
+	struct check ck;
+	cJSON *doc;
+
+	err = err ? err : &spare;
+	scn_error_start(err, NULL);
+	ld = body_loader(text, len, err);
+	if (!ld)
+		return NULL;
+	scn_check_init(&ck, ld, true);
+	doc = parse_top(ld, 0, true);
+	if (doc && scn_check_rules(&ck, doc, st)) {
+		cJSON_Delete(doc);
+		doc = NULL;
+	}
+	scn_check_release(&ck);
+	loader_free(ld);
+	return rules_array(doc, err);
 }
 
 

@@ -51,6 +51,19 @@ cJSON *ms_scenario_parse(const char *text, size_t len,
 			 struct ms_scenario_error *err);
 
 /*
+ * Check the body of POST /__mock/rules: one rule object or an array of
+ * them, each checked as an item of a scenario's "rules", names unique in
+ * the body, "user" naming one of st's users (st: the tenant's state, read
+ * only, under the caller's lock; NULL: no users). Returns an array of the
+ * rules (the caller owns it; one rule comes as an array of one), or NULL
+ * with *err: line and column in text, a path like "[1].match.after"
+ * (array) or "match.after" (one rule), no file.
+ */
+cJSON *ms_scenario_parse_rules(const char *text, size_t len,
+			       const struct ms_state *st,
+			       struct ms_scenario_error *err);
+
+/*
  * Fill st, which must come fresh from ms_state_init(), from a document
  * that loading or parsing accepted. Returns 0, or -1 with *err (only on
  * allocation failure or a document that skipped the checks).
@@ -59,7 +72,8 @@ int ms_scenario_apply(const cJSON *doc, struct ms_state *st,
 		      const struct ms_scenario_opts *opts,
 		      struct ms_scenario_error *err);
 
-/* The state as a loadable scenario document, secrets included. */
+/* The state as a loadable scenario document, secrets included; rules
+ * and events without their counters, so events fire again once loaded. */
 cJSON *ms_scenario_from_state(const struct ms_state *st);
 
 /* "file:line:column: path: message" into buf. */

@@ -7,10 +7,13 @@
  * from a document that loading or parsing accepted: the clock, the site,
  * the expiry settings, the people, the roles and the permission matrix,
  * then the tokens, whose secrets and ids not given come from the
- * tenant's random stream. It touches no file, and runs on every reset.
- * Dumping (ms_scenario_from_state) writes everything back, secrets and
- * the extra keys of a token and the site included, so that the state a
- * tenant reached loads back unchanged.
+ * tenant's random stream, then the rules and events (script.h). It
+ * touches no file, and runs on every reset. Dumping
+ * (ms_scenario_from_state) writes everything back, secrets and the extra
+ * keys of a token and the site included, so that the state a tenant
+ * reached loads back unchanged; rules and events go without their
+ * counters. rateLimit and expect are not state: they stay in the loaded
+ * document, for the modules that read it.
  *
  * The state owns every string applying copies into it, even after a
  * failure half-way (ms_state_release frees it); the document stays the
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "script.h"
 
 /* The workspace of a site whose scenario names none: a well-formed
  * version 4 UUID that is plainly made up. */
@@ -362,6 +366,50 @@ static int apply_tokens(const cJSON *doc, struct ms_state *st,
 }
 
 
+/* Add the rules, in order; a rule is the script's once it is put. */
+static int apply_rules(const cJSON *doc, struct ms_state *st,
+		       struct ms_scenario_error *err)
+{
+	const cJSON *item;
+	int i = 0;
+
+	cJSON_ArrayForEach(item, get(doc, "rules")) {
+		struct ms_rule r;
+
+		if (ms_rule_from_json(item, &r))
+			return unapplied(err, "rules", i);
+		if (ms_script_put_rule(&st->script, &r)) {
+			ms_rule_release(&r);
+			return unapplied(err, "rules", i);
+		}
+		i++;
+	}
+	return 0;
+}
+
+
+/* Add the events, as apply_rules does the rules. */
+static int apply_events(const cJSON *doc, struct ms_state *st,
+			struct ms_scenario_error *err)
+{
+	const cJSON *item;
+	int i = 0;
+
+	cJSON_ArrayForEach(item, get(doc, "events")) {
+		struct ms_event e;
+
+		if (ms_event_from_json(item, &e))
+			return unapplied(err, "events", i);
+		if (ms_script_add_event(&st->script, &e)) {
+			ms_event_release(&e);
+			return unapplied(err, "events", i);
+		}
+		i++;
+	}
+	return 0;
+}
+
+
 int ms_scenario_apply(const cJSON *doc, struct ms_state *st,
 		      const struct ms_scenario_opts *opts,
 		      struct ms_scenario_error *err)
@@ -378,7 +426,8 @@ int ms_scenario_apply(const cJSON *doc, struct ms_state *st,
 	if (apply_clock(doc, st, err) || apply_site(doc, st, err) ||
 	    apply_expiry(doc, st, err) || apply_users(doc, st, err) ||
 	    apply_groups(doc, st, err) || apply_roles(doc, st, err) ||
-	    apply_permissions(doc, st, err) || apply_tokens(doc, st, err))
+	    apply_permissions(doc, st, err) || apply_tokens(doc, st, err) ||
+	    apply_rules(doc, st, err) || apply_events(doc, st, err))
 		return -1;
 	return 0;
 }
@@ -562,6 +611,44 @@ static int from_tokens(cJSON *doc, const struct ms_state *st)
 }
 
 
+/* The rules, without counters; no key when there are none. */
+static int from_rules(cJSON *doc, const struct ms_script *s)
+{
+	cJSON *rules;
+
+	if (s->nrules == 0)
+		return 0;
+	rules = cJSON_AddArrayToObject(doc, "rules");
+	for (size_t i = 0; rules && i < s->nrules; i++) {
+		cJSON *o = ms_rule_to_json(&s->rules[i], false);
+
+		if (!o)
+			return -1;
+		cJSON_AddItemToArray(rules, o);
+	}
+	return rules ? 0 : -1;
+}
+
+
+/* The events, as from_rules does the rules. */
+static int from_events(cJSON *doc, const struct ms_script *s)
+{
+	cJSON *events;
+
+	if (s->nevents == 0)
+		return 0;
+	events = cJSON_AddArrayToObject(doc, "events");
+	for (size_t i = 0; events && i < s->nevents; i++) {
+		cJSON *o = ms_event_to_json(&s->events[i], false);
+
+		if (!o)
+			return -1;
+		cJSON_AddItemToArray(events, o);
+	}
+	return events ? 0 : -1;
+}
+
+
 cJSON *ms_scenario_from_state(const struct ms_state *st)
 {
 	cJSON *doc = cJSON_CreateObject();
@@ -569,7 +656,8 @@ cJSON *ms_scenario_from_state(const struct ms_state *st)
 	if (!doc || add_str(doc, "name", st->scenario_name) ||
 	    from_head(doc, st) || from_users(doc, st) ||
 	    from_groups(doc, st) || from_roles(doc, st) ||
-	    from_tokens(doc, st)) {
+	    from_tokens(doc, st) || from_rules(doc, &st->script) ||
+	    from_events(doc, &st->script)) {
 		cJSON_Delete(doc);
 		return NULL;
 	}

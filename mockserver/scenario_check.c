@@ -259,7 +259,7 @@ static const struct field *shape_field(const struct shape *sh,
 
 
 /* "a, b, c": the keys of a shape, for messages. */
-static void shape_keys(const struct shape *sh, char *buf, size_t len)
+void scn_shape_keys(const struct shape *sh, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -314,7 +314,7 @@ static int check_member(struct check *ck, const cJSON *m,
 
 	push_key(ck, m->string);
 	if (!f) {
-		shape_keys(sh, keys, sizeof(keys));
+		scn_shape_keys(sh, keys, sizeof(keys));
 		ck->at_key = true;
 		rc = scn_fail(ck, "unknown key '%s'; expected one of %s",
 			      m->string, keys);
@@ -397,20 +397,25 @@ int scn_each_member(struct check *ck, const cJSON *obj, value_fn fn)
 /* ---- Checking: uniqueness ----------------------------------------------- */
 
 /*
- * "users[0] (fixtures/people.json:4)": where item pos of the collection
- * at the current path came from, to name the first of two duplicates.
+ * "users[0] (fixtures/people.json:4)": where item pos of the array at
+ * the current path came from, to name the first of two duplicates.
  */
 static void item_where(struct check *ck, size_t pos, char *buf, size_t len)
 {
-	struct step p[2] = { ck->path[0], { NULL, (int)pos } };
-	int src = ck->merged ? map_origin(ck->ld, p, 2) : ck->src;
-	const struct source *s = &ck->ld->src[src];
-	char path[64];
+	struct step p[PATH_DEPTH];
+	int n = ck->depth < PATH_DEPTH ? ck->depth : PATH_DEPTH - 1;
+	int src;
+	const struct source *s;
+	char path[128];
 	int line, column;
 
-	scn_path_format(p, 2, path, sizeof(path));
+	memcpy(p, ck->path, (size_t)n * sizeof(*p));
+	p[n++] = (struct step){ NULL, (int)pos };
+	src = ck->merged ? map_origin(ck->ld, p, n) : ck->src;
+	s = &ck->ld->src[src];
+	scn_path_format(p, n, path, sizeof(path));
 	scn_line_column(s->text, s->len,
-			scn_locate(s->text, s->len, p, 2, false), &line,
+			scn_locate(s->text, s->len, p, n, false), &line,
 			&column);
 	if (s->file[0])
 		snprintf(buf, len, "%s (%s:%d)", path, s->file, line);
@@ -420,8 +425,9 @@ static void item_where(struct check *ck, size_t pos, char *buf, size_t len)
 
 
 /*
- * Refuse two items of the array at the current path (a collection) with
- * the same string under key; flags are UNIQUE_* bits.
+ * Refuse two items of the array at the current path (a collection, the
+ * rules, the events) with the same string under key; flags are UNIQUE_*
+ * bits.
  */
 int scn_check_unique(struct check *ck, const cJSON *arr, const char *key,
 		     int flags)
@@ -523,6 +529,23 @@ int scn_check_merged(struct check *ck, const cJSON *doc)
 	if (build_indexes(ck, doc))
 		return -1;
 	return scn_check_object(ck, doc, &scn_root_shape);
+}
+
+
+/* The body of POST /__mock/rules, the tenant's users for references. */
+int scn_check_rules(struct check *ck, const cJSON *body,
+		    const struct ms_state *st)
+{
+	ck->merged = true;
+	ck->src = 0;
+	ck->depth = 0;
+	for (size_t i = 0; st && i < st->nusers; i++)
+		if (st->users[i].account_id &&
+		    index_add(&ck->users, st->users[i].account_id, i))
+			return oom(ck);
+	index_sort(&ck->users, false);
+	return cJSON_IsArray(body) ? scn_v_rules(ck, body)
+				   : scn_v_rule(ck, body);
 }
 
 

@@ -10,9 +10,10 @@
  * members, a role's holders) are looked up in the indexes that
  * scenario_check.c builds from the merged document.
  *
- * The keys rules, rateLimit, events and expect are only checked to be
- * arrays or an object and are kept untouched in the merged document for
- * the modules that interpret them.
+ * The rules and events are checked by scenario_script.c, with the value
+ * checks it shares from here (scn_v_*). The keys rateLimit and expect
+ * are only checked to be an object and an array and are kept untouched
+ * in the merged document for the modules that interpret them.
  *
  * Beyond the keys SPEC.md lists, a token may give its "id", "createdBy",
  * "lastUsedAt" and "expiresAt" (default: createdAt plus expiry), and the
@@ -51,7 +52,7 @@ static int v_string(struct check *ck, const cJSON *v)
 
 
 /* A string that is not empty. */
-static int v_text(struct check *ck, const cJSON *v)
+int scn_v_text(struct check *ck, const cJSON *v)
 {
 	if (v_string(ck, v))
 		return -1;
@@ -62,7 +63,7 @@ static int v_text(struct check *ck, const cJSON *v)
 
 
 /* true or false, never 0 or "yes". */
-static int v_bool(struct check *ck, const cJSON *v)
+int scn_v_bool(struct check *ck, const cJSON *v)
 {
 	if (!cJSON_IsBool(v))
 		return scn_fail(ck, "expected true or false%s", scn_found(v));
@@ -96,7 +97,7 @@ static int v_keyed(struct check *ck, const cJSON *v)
 
 
 /* An instant that ms_time_parse takes. */
-static int v_time(struct check *ck, const cJSON *v)
+int scn_v_time(struct check *ck, const cJSON *v)
 {
 	ms_time_t t;
 
@@ -121,7 +122,7 @@ static int v_start(struct check *ck, const cJSON *v)
 
 
 /* A period that ms_period_parse takes (zero allowed). */
-static int v_period(struct check *ck, const cJSON *v)
+int scn_v_period(struct check *ck, const cJSON *v)
 {
 	struct ms_period p;
 
@@ -137,7 +138,7 @@ static int v_option(struct check *ck, const cJSON *v)
 {
 	struct ms_period p;
 
-	if (v_period(ck, v))
+	if (scn_v_period(ck, v))
 		return -1;
 	ms_period_parse(v->valuestring, &p);
 	if (p.months <= 0 && p.ms <= 0)
@@ -149,7 +150,7 @@ static int v_option(struct check *ck, const cJSON *v)
 /* An account id being defined: not empty, not too long. */
 static int v_account(struct check *ck, const cJSON *v)
 {
-	if (v_text(ck, v))
+	if (scn_v_text(ck, v))
 		return -1;
 	if (strlen(v->valuestring) > ACCOUNT_ID_MAX)
 		return scn_fail(ck, "expected an account id of at most %d "
@@ -273,9 +274,10 @@ static int v_workspace(struct check *ck, const cJSON *v)
 
 /* ---- Checking: references between parts --------------------------------- */
 
-static int v_user_ref(struct check *ck, const cJSON *v)
+/* The accountId of a user defined in users. */
+int scn_v_user_ref(struct check *ck, const cJSON *v)
 {
-	if (v_text(ck, v))
+	if (scn_v_text(ck, v))
 		return -1;
 	if (!scn_index_has(&ck->users, v->valuestring))
 		return scn_fail(ck, "no user has accountId '%s'; expected the "
@@ -285,9 +287,9 @@ static int v_user_ref(struct check *ck, const cJSON *v)
 
 
 /* The name of a group defined in groups. */
-static int v_group_ref(struct check *ck, const cJSON *v)
+int scn_v_group_ref(struct check *ck, const cJSON *v)
 {
-	if (v_text(ck, v))
+	if (scn_v_text(ck, v))
 		return -1;
 	if (!scn_index_has(&ck->groups, v->valuestring))
 		return scn_fail(ck, "no group is named '%s'; expected the name "
@@ -316,12 +318,31 @@ static void scratch_keys(const struct check *ck, bool actions, char *buf,
 }
 
 
+/* A role that can be given holders: built in, or defined in roles. */
+int scn_v_role_key(struct check *ck, const cJSON *v)
+{
+	char keys[256];
+
+	if (scn_v_text(ck, v))
+		return -1;
+	if (scn_index_has(&ck->roles, v->valuestring))
+		return 0;
+	scratch_keys(ck, false, keys, sizeof(keys));
+	if (strcmp(v->valuestring, MS_ROLE_JIRA_ADMIN) == 0)
+		return scn_fail(ck, "%s is held by every Jira admin and has no "
+				"holders to set; expected %s or a role "
+				"defined in roles", MS_ROLE_JIRA_ADMIN, keys);
+	return scn_fail(ck, "no role '%s'; expected %s or a role defined in "
+			"roles", v->valuestring, keys);
+}
+
+
 /* A built-in or defined role key, or the Jira admins' pseudo role. */
 static int v_role_ref(struct check *ck, const cJSON *v)
 {
 	char keys[256];
 
-	if (v_text(ck, v))
+	if (scn_v_text(ck, v))
 		return -1;
 	if (strcmp(v->valuestring, MS_ROLE_JIRA_ADMIN) == 0 ||
 	    scn_index_has(&ck->roles, v->valuestring))
@@ -336,13 +357,13 @@ static int v_role_ref(struct check *ck, const cJSON *v)
 /* Arrays of references: users, groups, roles. */
 static int v_user_refs(struct check *ck, const cJSON *v)
 {
-	return scn_each_element(ck, v, v_user_ref);
+	return scn_each_element(ck, v, scn_v_user_ref);
 }
 
 
 static int v_group_refs(struct check *ck, const cJSON *v)
 {
-	return scn_each_element(ck, v, v_group_ref);
+	return scn_each_element(ck, v, scn_v_group_ref);
 }
 
 
@@ -353,10 +374,6 @@ static int v_role_refs(struct check *ck, const cJSON *v)
 
 
 /* ---- Checking: the parts of a scenario ---------------------------------- */
-
-#define SHAPE(fields, post) \
-	{ (fields), sizeof(fields) / sizeof((fields)[0]), (post) }
-
 
 /* A user with an API token signs in as email:apiToken, so needs both. */
 static int user_post(struct check *ck, const cJSON *u)
@@ -372,9 +389,9 @@ static const struct field user_fields[] = {
 	{ "accountId", v_account, NULL, true },
 	{ "displayName", v_string, NULL, false },
 	{ "email", v_email, NULL, false },
-	{ "apiToken", v_text, NULL, false },
-	{ "jiraAdmin", v_bool, NULL, false },
-	{ "assetsVisible", v_bool, NULL, false },
+	{ "apiToken", scn_v_text, NULL, false },
+	{ "jiraAdmin", scn_v_bool, NULL, false },
+	{ "assetsVisible", scn_v_bool, NULL, false },
 };
 static const struct shape user_shape = SHAPE(user_fields, user_post);
 
@@ -397,9 +414,9 @@ static int v_users(struct check *ck, const cJSON *v)
 
 
 static const struct field group_fields[] = {
-	{ "name", v_text, NULL, true },
+	{ "name", scn_v_text, NULL, true },
 	{ "members", v_user_refs, NULL, false },
-	{ "assetsVisible", v_bool, NULL, false },
+	{ "assetsVisible", scn_v_bool, NULL, false },
 };
 static const struct shape group_shape = SHAPE(group_fields, NULL);
 
@@ -421,7 +438,7 @@ static int v_groups(struct check *ck, const cJSON *v)
 
 
 static const struct field role_fields[] = {
-	{ "name", v_text, NULL, false },
+	{ "name", scn_v_text, NULL, false },
 	{ "users", v_user_refs, NULL, false },
 	{ "groups", v_group_refs, NULL, false },
 };
@@ -505,13 +522,13 @@ static const struct field token_fields[] = {
 	{ "label", v_label, NULL, true },
 	{ "type", v_type, NULL, true },
 	{ "secret", v_secret, NULL, false },
-	{ "createdAt", v_time, NULL, false },
-	{ "expiry", v_period, NULL, false },
-	{ "expiresAt", v_time, NULL, false },
-	{ "revoked", v_bool, NULL, false },
+	{ "createdAt", scn_v_time, NULL, false },
+	{ "expiry", scn_v_period, NULL, false },
+	{ "expiresAt", scn_v_time, NULL, false },
+	{ "revoked", scn_v_bool, NULL, false },
 	{ "workspaceId", v_workspace, NULL, false },
-	{ "createdBy", v_user_ref, NULL, false },
-	{ "lastUsedAt", v_time, NULL, false },
+	{ "createdBy", scn_v_user_ref, NULL, false },
+	{ "lastUsedAt", scn_v_time, NULL, false },
 };
 static const struct shape token_shape = SHAPE(token_fields, token_post);
 
@@ -550,10 +567,10 @@ static int site_post(struct check *ck, const cJSON *site)
 }
 
 static const struct field site_fields[] = {
-	{ "initialized", v_bool, NULL, false },
+	{ "initialized", scn_v_bool, NULL, false },
 	{ "workspaceId", v_workspace, NULL, false },
-	{ "initializedAt", v_time, NULL, false },
-	{ "initializedBy", v_user_ref, NULL, false },
+	{ "initializedAt", scn_v_time, NULL, false },
+	{ "initializedBy", scn_v_user_ref, NULL, false },
 };
 static const struct shape site_shape = SHAPE(site_fields, site_post);
 
@@ -567,7 +584,7 @@ static int v_site(struct check *ck, const cJSON *v)
 
 static const struct field clock_fields[] = {
 	{ "start", v_start, NULL, false },
-	{ "frozen", v_bool, NULL, false },
+	{ "frozen", scn_v_bool, NULL, false },
 };
 static const struct shape clock_shape = SHAPE(clock_fields, NULL);
 
@@ -680,7 +697,7 @@ static int v_include(struct check *ck, const cJSON *v)
 		return scn_fail(ck, "include is not allowed in a document "
 				"that came from no file: there is nothing to "
 				"resolve its paths against");
-	return scn_each_element(ck, v, v_text);
+	return scn_each_element(ck, v, scn_v_text);
 }
 
 /* Keys of a scenario: checked on the merged document (fn) and, for what
@@ -692,15 +709,15 @@ static const struct field root_fields[] = {
 	{ "clock", v_clock, NULL, false },
 	{ "site", v_site, NULL, false },
 	{ "expiryOptions", v_options, NULL, false },
-	{ "defaultExpiry", v_text, NULL, false },
+	{ "defaultExpiry", scn_v_text, NULL, false },
 	{ "users", v_users, v_array, false },
 	{ "groups", v_groups, v_array, false },
 	{ "roles", v_roles, v_keyed, false },
 	{ "permissions", v_permissions, v_keyed, false },
 	{ "tokens", v_tokens, v_array, false },
-	{ "rules", v_array, NULL, false },
+	{ "rules", scn_v_rules, NULL, false },
 	{ "rateLimit", v_object, NULL, false },
-	{ "events", v_array, NULL, false },
+	{ "events", scn_v_events, NULL, false },
 	{ "expect", v_array, NULL, false },
 };
 const struct shape scn_root_shape = SHAPE(root_fields, root_post);

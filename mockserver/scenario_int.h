@@ -13,6 +13,8 @@
  *                      of objects, indexes, uniqueness, the entry points
  *   scenario_fields.c  what a scenario may say: the v_* value checks and
  *                      the field table of every part
+ *   scenario_script.c  what its rules and events may say, and the body
+ *                      of POST /__mock/rules
  *   scenario_apply.c   a checked document into a tenant state, and back
  *
  * Ownership: a load owns one struct loader (the sources' text, the merged
@@ -115,6 +117,10 @@ struct shape {
 	value_fn post;        /* checks across keys, or NULL */
 };
 
+/* A shape from a constant array of fields. */
+#define SHAPE(fields, post) \
+	{ (fields), sizeof(fields) / sizeof((fields)[0]), (post) }
+
 
 /* ---- scenario_text.c: the raw text, and errors placed in it ------------- */
 
@@ -196,6 +202,9 @@ const char *scn_found(const cJSON *v);
  * hold key? */
 bool scn_index_has(const struct index *ix, const char *key);
 
+/* "a, b, c": the keys of a shape, for messages, cut to fit len. */
+void scn_shape_keys(const struct shape *sh, char *buf, size_t len);
+
 /* Refuse an object that gives one key twice. 0, or -1 with the error. */
 int scn_check_dup_keys(struct check *ck, const cJSON *obj);
 
@@ -234,10 +243,36 @@ int scn_check_first(struct check *ck, int si, const cJSON *doc);
  * included. 0, or -1 with the error. */
 int scn_check_merged(struct check *ck, const cJSON *doc);
 
+/*
+ * Check the body of POST /__mock/rules (source 0): one rule object or an
+ * array of them, names unique, "user" naming one of st's users (st may be
+ * NULL: no users). 0, or -1 with the error.
+ */
+int scn_check_rules(struct check *ck, const cJSON *body,
+		    const struct ms_state *st);
+
 
 /* ---- scenario_fields.c: what a scenario may say ------------------------- */
 
 extern const struct shape scn_root_shape;     /* a scenario's top */
 extern const struct shape scn_fixture_shape;  /* an included fixture's */
+
+/* Value checks that the rules and events share (value_fn). */
+int scn_v_text(struct check *ck, const cJSON *v);      /* non-empty */
+int scn_v_bool(struct check *ck, const cJSON *v);
+int scn_v_time(struct check *ck, const cJSON *v);      /* ms_time_parse */
+int scn_v_period(struct check *ck, const cJSON *v);    /* zero allowed */
+int scn_v_user_ref(struct check *ck, const cJSON *v);  /* a defined user */
+int scn_v_group_ref(struct check *ck, const cJSON *v); /* a defined group */
+/* A role that can be given holders: built in or defined in roles. */
+int scn_v_role_key(struct check *ck, const cJSON *v);
+
+
+/* ---- scenario_script.c: what rules and events may say ------------------- */
+
+/* One rule object; an array of them, names unique; the events. */
+int scn_v_rule(struct check *ck, const cJSON *v);
+int scn_v_rules(struct check *ck, const cJSON *v);
+int scn_v_events(struct check *ck, const cJSON *v);
 
 #endif /* MS_SCENARIO_INT_H */

@@ -13,10 +13,12 @@
 #include <civetweb.h>
 #include "handlers.h"
 #include "log.h"
+#include "script.h"
 #include "server.h"
 
 #define KEEP_ALIVE_MS "500"
 #define REQUEST_TIMEOUT_MS "10000"
+#define STALL_MS 30000          /* a stall without its own delay */
 
 struct ms_http {
 	struct mg_context *ctx;
@@ -128,6 +130,39 @@ static int write_response(struct mg_connection *conn,
 }
 
 
+/*
+ * Break the connection as a rule's fault says. civetweb's API cannot
+ * close a connection from a handler, so "reset" and "truncate" send
+ * nothing more and leave it to the keep-alive timeout (KEEP_ALIVE_MS) to
+ * close it: the client sees the connection end with no (or half an)
+ * answer. "stall" first holds it silent.
+ */
+static void write_fault(struct mg_connection *conn,
+			const struct ms_response *resp)
+{
+	static const char body[] = "{\"errorMessages\":[\"This answer was "
+				   "cut short by the mock\"],\"errors\":{}}";
+	int64_t ms = resp->fault_ms ? resp->fault_ms : STALL_MS;
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	char clen[24];
+
+	if (resp->fault == MS_FAULT_STALL)
+		while (nanosleep(&ts, &ts) != 0)
+			;
+	if (resp->fault != MS_FAULT_EMPTY && resp->fault != MS_FAULT_TRUNCATE)
+		return;
+	snprintf(clen, sizeof(clen), "%zu",
+		 resp->fault == MS_FAULT_EMPTY ? 0 : sizeof(body) - 1);
+	mg_response_header_start(conn, 200);
+	add_header(conn, "Content-Type", "application/json");
+	add_header(conn, "Content-Length", clen);
+	add_header(conn, "X-Mock-Reason", "rule");
+	mg_response_header_send(conn);
+	if (resp->fault == MS_FAULT_TRUNCATE)
+		mg_write(conn, body, sizeof(body) / 2);
+}
+
+
 /* Fill req from what civetweb parsed; headers point into ri. */
 static void request_from(const struct mg_request_info *ri,
 			 struct ms_request *req, struct ms_header *headers)
@@ -172,7 +207,10 @@ static int on_request(struct mg_connection *conn)
 	} else {
 		ms_dispatch(h->srv, &req, &resp);
 	}
-	write_response(conn, &resp);
+	if (resp.fault)
+		write_fault(conn, &resp);
+	else
+		write_response(conn, &resp);
 	ms_log(MS_LOG_INFO, "%s %s %d %s %lldus", req.method, req.path,
 	       resp.status, resp.reason ? resp.reason : "-",
 	       (long long)(mono_us() - started));

@@ -79,6 +79,7 @@ void ms_state_init(struct ms_state *st)
 	st->initialized_at = MS_NEVER;
 	ms_token_store_init(&st->tokens);
 	ms_rng_init(&st->rng, false, 0, NULL);
+	ms_script_init(&st->script);
 
 	for (size_t i = 0; i < sizeof(default_roles) / sizeof(*default_roles);
 	     i++)
@@ -129,6 +130,7 @@ void ms_state_release(struct ms_state *st)
 	free(st->initialized_by);
 	free(st->workspace_id);
 	ms_token_store_release(&st->tokens);
+	ms_script_release(&st->script);
 	memset(st, 0, sizeof(*st));
 }
 

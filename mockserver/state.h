@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 #include "mstime.h"
 #include "rng.h"
+#include "script.h"
 #include "token.h"
 #include "vclock.h"
 
@@ -82,6 +83,7 @@ struct ms_state {
 
 	struct ms_token_store tokens;
 	struct ms_rng rng;
+	struct ms_script script;          /* rules and events */
 };
 
 /* Empty state: nothing initialized, no people, the default roles and

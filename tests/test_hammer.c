@@ -240,12 +240,121 @@ static void test_hammer_regenerate_cuts_off_at_once(void **state)
 }
 
 
+#define BURST 64
+#define TIMES 5
+#define WS "/jsm/assets/workspace/5b6c1e2a-3f4d-4e8b-9a7c-0d1e2f3a4b5c"
+#define NIGHTLY "Bearer dmac_Xmb0KsV17YWy3J_feoiZ_0qgOhuGgXsIiRhYUptaN9Y"
+
+struct burst {
+	pthread_t thread;
+	pthread_barrier_t *go;
+	const char *path;
+	long status;
+	char reason[64];
+};
+
+
+/* Wait for every thread of the burst, then send one request. */
+static void *burst_one(void *arg)
+{
+	struct burst *b = arg;
+	CURL *curl = curl_easy_init();
+	struct ts_reply r;
+
+	pthread_barrier_wait(b->go);
+	if (ts_request(curl, &server, "GET", b->path, NIGHTLY, NULL, &r) == 0) {
+		b->status = r.status;
+		strcpy(b->reason, r.reason);
+		free(r.body);
+	}
+	curl_easy_cleanup(curl);
+	return NULL;
+}
+
+
+/* BURST requests at once on path; returns how many the rule answered. */
+static int burst(const char *path)
+{
+	struct burst b[BURST];
+	pthread_barrier_t go;
+	int by_rule = 0;
+
+	pthread_barrier_init(&go, NULL, BURST);
+	for (int i = 0; i < BURST; i++) {
+		b[i] = (struct burst){.go = &go, .path = path};
+		pthread_create(&b[i].thread, NULL, burst_one, &b[i]);
+	}
+	for (int i = 0; i < BURST; i++) {
+		pthread_join(b[i].thread, NULL);
+		assert_true(b[i].status == 200 || b[i].status == 503);
+		if (strcmp(b[i].reason, "rule") == 0)
+			by_rule++;
+	}
+	pthread_barrier_destroy(&go);
+	return by_rule;
+}
+
+
+/* A rule with times: K answers exactly K of 64 simultaneous requests. */
+static void test_hammer_rule_times_exact(void **state)
+{
+	CURL *curl = curl_easy_init();
+	struct ts_reply r;
+
+	(void)state;
+	assert_int_equal(ts_request(curl, &server, "POST",
+				    "/t/burst/__mock/rules", NULL,
+				    "{\"name\":\"five\",\"match\":{\"path\":"
+				    "\"**/client/info\",\"times\":5},"
+				    "\"respond\":{\"status\":503}}", &r), 0);
+	assert_int_equal(r.status, 201);
+	free(r.body);
+	assert_int_equal(burst("/t/burst" WS "/v1/datamanager/client/info"),
+			 TIMES);
+	curl_easy_cleanup(curl);
+}
+
+
+/* An event after 10 requests advances a frozen clock by a day: once. */
+static void test_hammer_event_fires_once(void **state)
+{
+	static const char doc[] =
+		"{\"clock\":{\"start\":\"2026-01-15T09:00:00.000Z\","
+		"\"frozen\":true},\"site\":{\"initialized\":true,"
+		"\"workspaceId\":\"5b6c1e2a-3f4d-4e8b-9a7c-0d1e2f3a4b5c\"},"
+		"\"tokens\":[{\"label\":\"nightly\",\"type\":"
+		"\"ADAPTERS_CLIENT\",\"secret\":"
+		"\"dmac_Xmb0KsV17YWy3J_feoiZ_0qgOhuGgXsIiRhYUptaN9Y\"}],"
+		"\"events\":[{\"name\":\"tick\",\"on\":{\"afterRequests\":"
+		"10},\"do\":[{\"advanceClock\":\"P1D\"}]}]}";
+	CURL *curl = curl_easy_init();
+	struct ts_reply r;
+
+	(void)state;
+	assert_int_equal(ts_request(curl, &server, "PUT",
+				    "/t/event/__mock/state", NULL, doc, &r),
+			 0);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	assert_int_equal(burst("/t/event" WS "/v1/datamanager/client/info"),
+			 0);
+	assert_int_equal(ts_request(curl, &server, "GET",
+				    "/t/event/__mock/clock", NULL, NULL, &r),
+			 0);
+	assert_non_null(strstr(r.body, "\"2026-01-16T09:00:00.000Z\""));
+	free(r.body);
+	curl_easy_cleanup(curl);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hammer_creates_are_exact),
 		cmocka_unit_test(test_hammer_revoke_cuts_off_at_once),
 		cmocka_unit_test(test_hammer_regenerate_cuts_off_at_once),
+		cmocka_unit_test(test_hammer_rule_times_exact),
+		cmocka_unit_test(test_hammer_event_fires_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

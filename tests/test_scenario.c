@@ -690,6 +690,414 @@ static void test_scenario_round_trip(void **state)
 }
 
 
+/* ---- Rules and events --------------------------------------------------- */
+
+/* A text to load as a file, and the error it must give. */
+struct refusal {
+	const char *text;
+	struct want w;
+};
+
+
+static void expect_refusals(const struct refusal *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_refused(r[i].w.file, r[i].text, &r[i].w);
+}
+
+
+static void test_scenario_rule_refusals(void **state)
+{
+	static const struct refusal r[] = {
+		{ "{\"rules\": [\n"
+		  "  {\"fault\": \"reset\"}\n"
+		  "]}\n",
+		  { "r-noname.json", 2, 3, "rules[0].name",
+		    "missing required key 'name'" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"fault\": \"reset\"},\n"
+		  "  {\"name\": \"b\", \"fault\": \"reset\"},\n"
+		  "  {\"name\": \"a\", \"fault\": \"empty\"}\n"
+		  "]}\n",
+		  { "r-dup.json", 4, 12, "rules[2].name",
+		    "duplicate name 'a': rules[0] (" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"respond\": {\"status\": 600}}\n"
+		  "]}\n",
+		  { "r-status.json", 2, 39, "rules[0].respond.status",
+		    "expected an HTTP status: a whole number from 100 to "
+		    "599, found 600" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"delay\": \"PT61S\"}\n"
+		  "]}\n",
+		  { "r-delay.json", 2, 26, "rules[0].delay",
+		    "at most 60 seconds" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"delay\": \"PT0S\"}\n"
+		  "]}\n",
+		  { "r-delay0.json", 2, 26, "rules[0].delay",
+		    "a rule that only delays needs a delay longer than "
+		    "zero" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"fault\": \"boom\"}\n"
+		  "]}\n",
+		  { "r-fault.json", 2, 26, "rules[0].fault",
+		    "expected a fault, one of reset, truncate, stall, "
+		    "empty" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"respond\": {\"status\": 503}, "
+		  "\"fault\": \"reset\"}\n"
+		  "]}\n",
+		  { "r-both.json", 2, 54, "rules[0].fault",
+		    "a rule that responds cannot also fault" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"match\": {\"path\": \"**\"}}\n"
+		  "]}\n",
+		  { "r-idle.json", 2, 3, "rules[0]",
+		    "a rule must respond, delay or fault" } },
+	};
+
+	(void)state;
+	expect_refusals(r, sizeof(r) / sizeof(r[0]));
+}
+
+
+static void test_scenario_rule_match_refusals(void **state)
+{
+	static const struct refusal r[] = {
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"fault\": \"reset\", "
+		  "\"match\": {\"probability\": 0}}\n"
+		  "]}\n",
+		  { "m-prob.json", 2, 60, "rules[0].match.probability",
+		    "expected a probability: a number greater than 0 and "
+		    "at most 1" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"fault\": \"reset\", "
+		  "\"match\": {\"times\": 0}}\n"
+		  "]}\n",
+		  { "m-times.json", 2, 54, "rules[0].match.times",
+		    "a whole number from 1 to 1000000000, found 0" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"fault\": \"reset\", "
+		  "\"match\": {\"after\": 1.5}}\n"
+		  "]}\n",
+		  { "m-after.json", 2, 54, "rules[0].match.after",
+		    "a whole number from 0 to 1000000000, found 1.5" } },
+		{ "{\"users\": [{\"accountId\": \"ada\"}],\n"
+		  " \"rules\": [\n"
+		  "  {\"name\": \"a\", \"fault\": \"reset\", "
+		  "\"match\": {\"user\": \"bob\"}}\n"
+		  "]}\n",
+		  { "m-user.json", 3, 53, "rules[0].match.user",
+		    "no user has accountId 'bob'" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"fault\": \"reset\", "
+		  "\"match\": {\"method\": \"get\"}}\n"
+		  "]}\n",
+		  { "m-method.json", 2, 55, "rules[0].match.method",
+		    "expected a method in capitals, one of GET, POST" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"fault\": \"reset\", "
+		  "\"match\": {\"path\": \"jsm/x\"}}\n"
+		  "]}\n",
+		  { "m-path.json", 2, 53, "rules[0].match.path",
+		    "expected a path pattern starting with '/' or '*'" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"respond\": {\"status\": 503, "
+		  "\"headers\": {\"Retry After\": \"2\"}}}\n"
+		  "]}\n",
+		  { "m-header.json", 2, 56,
+		    "rules[0].respond.headers.Retry After",
+		    "bad header name 'Retry After'" } },
+	};
+
+	(void)state;
+	expect_refusals(r, sizeof(r) / sizeof(r[0]));
+}
+
+
+/* The edges that pass: PT60S, probability 1, after 0. */
+static void test_scenario_rule_edges_load(void **state)
+{
+	(void)state;
+	cJSON_Delete(expect_loaded("e-edges.json",
+				   "{\"rules\": [{\"name\": \"a\", "
+				   "\"delay\": \"PT60S\", \"match\": "
+				   "{\"probability\": 1, \"after\": 0, "
+				   "\"times\": 1000000000}}]}\n"));
+}
+
+
+static void test_scenario_event_refusals(void **state)
+{
+	static const struct refusal r[] = {
+		{ "{\"events\": [\n"
+		  "  {\"name\": \"e\", \"on\": {\"afterRequests\": 1, "
+		  "\"at\": \"2026-01-01T00:00:00Z\"},\n"
+		  "   \"do\": [{\"setInitialized\": true}]}\n"
+		  "]}\n",
+		  { "v-both.json", 2, 50, "events[0].on.at",
+		    "expected afterRequests or at, not both" } },
+		{ "{\"events\": [\n"
+		  "  {\"name\": \"e\", \"on\": {\"afterRequests\": 1}, "
+		  "\"do\": []}\n"
+		  "]}\n",
+		  { "v-empty.json", 2, 51, "events[0].do",
+		    "expected at least one action" } },
+		{ "{\"events\": [\n"
+		  "  {\"name\": \"e\", \"on\": {\"afterRequests\": 1},\n"
+		  "   \"do\": [{\"advanceClock\": \"P1D\"}, "
+		  "{\"explode\": true}]}\n"
+		  "]}\n",
+		  { "v-unknown.json", 3, 37, "events[0].do[1].explode",
+		    "unknown action 'explode'; expected one of "
+		    "advanceClock, setClock, revokeToken" } },
+		{ "{\"events\": [\n"
+		  "  {\"name\": \"e\", \"on\": {\"afterRequests\": 1},\n"
+		  "   \"do\": [{\"setRole\": {\"role\": \"NO_SUCH\"}}]}\n"
+		  "]}\n",
+		  { "v-role.json", 3, 32, "events[0].do[0].setRole.role",
+		    "no role 'NO_SUCH'; expected DATA_MANAGER_ADMIN" } },
+		{ "{\"events\": [\n"
+		  "  {\"name\": \"e\", \"on\": {\"afterRequests\": 1},\n"
+		  "   \"do\": [{\"addRule\": {\"name\": \"r\", "
+		  "\"respond\": {\"status\": 99}}}]}\n"
+		  "]}\n",
+		  { "v-addrule.json", 3, 59,
+		    "events[0].do[0].addRule.respond.status",
+		    "expected an HTTP status" } },
+		{ "{\"events\": [\n"
+		  "  {\"name\": \"e\", \"on\": {\"afterRequests\": 1},\n"
+		  "   \"do\": [{\"revokeToken\": \"a\", "
+		  "\"expireToken\": \"a\"}]}\n"
+		  "]}\n",
+		  { "v-twokeys.json", 3, 32, "events[0].do[0].expireToken",
+		    "an action has one key" } },
+		{ "{\"events\": [\n"
+		  "  {\"name\": \"e\", \"on\": {\"at\": \"soon\"}, "
+		  "\"do\": [{\"setInitialized\": true}]}\n"
+		  "]}\n",
+		  { "v-at.json", 2, 30, "events[0].on.at",
+		    "expected an ISO-8601 UTC time" } },
+	};
+
+	(void)state;
+	expect_refusals(r, sizeof(r) / sizeof(r[0]));
+}
+
+
+/* The example of SPEC.md section 6, with the people it names. */
+static const char script_text[] =
+	"{\"users\": [{\"accountId\": \"acc-ada\"}],\n"
+	" \"rules\": [{\n"
+	"  \"name\": \"gateway-hiccup\",\n"
+	"  \"match\": {\"method\": \"POST\",\n"
+	"    \"path\": \"/jsm/assets/workspace/*/v1/datamanager/**\",\n"
+	"    \"token\": \"nightly\", \"user\": \"acc-ada\", \"after\": 1,\n"
+	"    \"times\": 2, \"probability\": 0.5},\n"
+	"  \"respond\": {\"status\": 503, \"headers\": "
+	"{\"Retry-After\": \"2\"},\n"
+	"    \"body\": {\"errorMessages\": [\"Service unavailable\"], "
+	"\"errors\": {}}},\n"
+	"  \"delay\": \"PT0.2S\"\n"
+	" }, {\"name\": \"drop-third\", \"match\": {\"path\": "
+	"\"**/client/info\",\n"
+	"     \"after\": 2, \"times\": 1}, \"fault\": \"reset\"}],\n"
+	" \"events\": [{\n"
+	"  \"name\": \"expire-after-second-check\",\n"
+	"  \"on\": {\"afterRequests\": 2, \"match\": "
+	"{\"path\": \"**/client/info\"}},\n"
+	"  \"do\": [{\"advanceClock\": \"P3M\"}, "
+	"{\"revokeToken\": \"nightly\"}]\n"
+	" }, {\"name\": \"demote\", \"on\": "
+	"{\"at\": \"2026-12-01T00:00:00.000Z\"},\n"
+	"     \"do\": [{\"setRole\": {\"role\": \"ADAPTERS_ADMIN\", "
+	"\"users\": [], \"groups\": []}}]}]\n"
+	"}\n";
+
+
+static void test_scenario_script_applies(void **state)
+{
+	cJSON *doc = expect_loaded("script.json", script_text);
+	const struct ms_rule *r;
+	const struct ms_event *e;
+	struct ms_state st;
+
+	(void)state;
+	apply(doc, &st, false, "default");
+	assert_int_equal(st.script.nrules, 2);
+	assert_int_equal(st.script.nevents, 2);
+	r = &st.script.rules[0];
+	assert_string_equal(r->name, "gateway-hiccup");
+	assert_string_equal(r->match.user, "acc-ada");
+	assert_int_equal(r->after, 1);
+	assert_int_equal(r->times, 2);
+	assert_true(r->responds);
+	assert_int_equal(r->status, 503);
+	assert_int_equal(r->delay_ms, 200);
+	assert_int_equal(st.script.rules[1].fault, MS_FAULT_RESET);
+	e = &st.script.events[0];
+	assert_int_equal(e->trigger, MS_TRIGGER_REQUESTS);
+	assert_int_equal(e->requests, 2);
+	assert_int_equal(cJSON_GetArraySize(e->actions), 2);
+	e = &st.script.events[1];
+	assert_int_equal(e->trigger, MS_TRIGGER_AT);
+	assert_int_equal(e->at, at("2026-12-01T00:00:00.000Z"));
+	ms_state_release(&st);
+	cJSON_Delete(doc);
+}
+
+
+/* Dump a, load the dump back into b; the dump of b into *again. */
+static void reload(const struct ms_state *a, struct ms_state *b,
+		   cJSON **first, cJSON **again)
+{
+	struct ms_scenario_error err;
+	char *text;
+	cJSON *doc;
+
+	*first = ms_scenario_from_state(a);
+	assert_non_null(*first);
+	text = cJSON_Print(*first);
+	doc = ms_scenario_parse(text, strlen(text), &err);
+	if (!doc)
+		fail_msg("%d:%d: %s: %s", err.line, err.column, err.path,
+			 err.message);
+	apply(doc, b, false, "default");
+	*again = ms_scenario_from_state(b);
+	assert_non_null(*again);
+	cJSON_Delete(doc);
+	free(text);
+}
+
+
+static void test_scenario_script_round_trip(void **state)
+{
+	cJSON *doc = expect_loaded("script-trip.json", script_text);
+	cJSON *first, *again;
+	struct ms_state a, b;
+
+	(void)state;
+	apply(doc, &a, false, "default");
+	reload(&a, &b, &first, &again);
+	assert_int_equal(b.script.nrules, 2);
+	assert_int_equal(b.script.nevents, 2);
+	assert_true(cJSON_Compare(cJSON_GetObjectItem(first, "rules"),
+				  cJSON_GetObjectItem(again, "rules"), 1));
+	assert_true(cJSON_Compare(cJSON_GetObjectItem(first, "events"),
+				  cJSON_GetObjectItem(again, "events"), 1));
+	assert_true(cJSON_Compare(cJSON_GetObjectItem(doc, "events"),
+				  cJSON_GetObjectItem(again, "events"), 1));
+	ms_state_release(&a);
+	ms_state_release(&b);
+	cJSON_Delete(first);
+	cJSON_Delete(again);
+	cJSON_Delete(doc);
+}
+
+
+/* No rules and no events: no keys for them. */
+static void test_scenario_dump_omits_empty_script(void **state)
+{
+	cJSON *doc = expect_loaded("no-script.json", "{}\n"), *back;
+	struct ms_state st;
+
+	(void)state;
+	apply(doc, &st, false, "default");
+	back = ms_scenario_from_state(&st);
+	assert_null(cJSON_GetObjectItem(back, "rules"));
+	assert_null(cJSON_GetObjectItem(back, "events"));
+	cJSON_Delete(back);
+	ms_state_release(&st);
+	cJSON_Delete(doc);
+}
+
+
+/* A state with one user, acc-ada, for the rules posted to it. */
+static void rules_state(struct ms_state *st)
+{
+	static const char text[] =
+		"{\"users\": [{\"accountId\": \"acc-ada\"}]}";
+	struct ms_scenario_error err;
+	cJSON *doc = ms_scenario_parse(text, strlen(text), &err);
+
+	assert_non_null(doc);
+	apply(doc, st, false, "default");
+	cJSON_Delete(doc);
+}
+
+
+static void test_scenario_parse_rules(void **state)
+{
+	static const char one[] = "{\"name\": \"x\", \"fault\": \"reset\"}";
+	static const char two[] =
+		"[{\"name\": \"a\", \"fault\": \"reset\"},\n"
+		" {\"name\": \"b\", \"delay\": \"PT1S\", "
+		"\"match\": {\"user\": \"acc-ada\"}}]";
+	struct ms_scenario_error err;
+	struct ms_state st;
+	cJSON *rules;
+
+	(void)state;
+	rules_state(&st);
+	rules = ms_scenario_parse_rules(one, strlen(one), &st, &err);
+	assert_non_null(rules);
+	assert_int_equal(cJSON_GetArraySize(rules), 1);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rules, 0),
+						"name")->valuestring, "x");
+	cJSON_Delete(rules);
+	rules = ms_scenario_parse_rules(two, strlen(two), &st, &err);
+	assert_non_null(rules);
+	assert_int_equal(cJSON_GetArraySize(rules), 2);
+	cJSON_Delete(rules);
+	assert_null(ms_scenario_parse_rules(two, strlen(two), NULL, &err));
+	assert_string_equal(err.path, "[1].match.user");
+	ms_state_release(&st);
+}
+
+
+/* Parse text as a rules body; expect line, column, path, message. */
+static void expect_rules_refused(const char *text, int line, int column,
+				 const char *path, const char *message)
+{
+	struct ms_scenario_error err;
+	struct ms_state st;
+
+	rules_state(&st);
+	assert_null(ms_scenario_parse_rules(text, strlen(text), &st, &err));
+	assert_string_equal(err.file, "");
+	assert_int_equal(err.line, line);
+	assert_int_equal(err.column, column);
+	assert_string_equal(err.path, path);
+	if (!strstr(err.message, message))
+		fail_msg("message \"%s\" lacks \"%s\"", err.message, message);
+	ms_state_release(&st);
+}
+
+
+static void test_scenario_parse_rules_refused(void **state)
+{
+	(void)state;
+	expect_rules_refused("[\n"
+			     "  {\"name\": \"a\", \"fault\": \"reset\"},\n"
+			     "  {\"name\": \"b\", \"fault\": \"reset\", "
+			     "\"match\": {\"after\": -1}}\n"
+			     "]", 3, 54, "[1].match.after",
+			     "a whole number from 0 to 1000000000");
+	expect_rules_refused("{\"name\": \"a\", \"fault\": \"reset\",\n"
+			     " \"match\": {\"user\": \"nobody\"}}", 2, 20,
+			     "match.user", "no user has accountId 'nobody'");
+	expect_rules_refused("[{\"name\": \"a\", \"fault\": \"reset\"},\n"
+			     " {\"name\": \"a\", \"fault\": \"empty\"}]", 2,
+			     11, "[1].name",
+			     "duplicate name 'a': [0] (line 1) has it too");
+	expect_rules_refused("\n  \"reset\"", 2, 3, "",
+			     "expected a rule object or an array of rules at "
+			     "the top, found a string");
+}
+
+
 static void test_scenario_error_format(void **state)
 {
 	struct ms_scenario_error err = {
@@ -732,6 +1140,15 @@ int main(void)
 		cmocka_unit_test(test_scenario_parse_refuses_include),
 		cmocka_unit_test(test_scenario_seeded_secrets),
 		cmocka_unit_test(test_scenario_round_trip),
+		cmocka_unit_test(test_scenario_rule_refusals),
+		cmocka_unit_test(test_scenario_rule_match_refusals),
+		cmocka_unit_test(test_scenario_rule_edges_load),
+		cmocka_unit_test(test_scenario_event_refusals),
+		cmocka_unit_test(test_scenario_script_applies),
+		cmocka_unit_test(test_scenario_script_round_trip),
+		cmocka_unit_test(test_scenario_dump_omits_empty_script),
+		cmocka_unit_test(test_scenario_parse_rules),
+		cmocka_unit_test(test_scenario_parse_rules_refused),
 		cmocka_unit_test(test_scenario_error_format),
 	};
 

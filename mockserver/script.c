@@ -1,0 +1,429 @@
+/*
+ * script: see script.h.
+ */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include "script.h"
+
+static const char *const fault_names[] = {
+	NULL, "reset", "truncate", "stall", "empty",
+};
+
+
+/* Match one segment of pattern (up to '/' or the end) with one of path. */
+static bool segment_match(const char *pat, size_t plen, const char *seg,
+			  size_t slen)
+{
+	char p[256], s[256];
+
+	if (plen >= sizeof(p) || slen >= sizeof(s))
+		return false;
+	memcpy(p, pat, plen);
+	p[plen] = '\0';
+	memcpy(s, seg, slen);
+	s[slen] = '\0';
+	return fnmatch(p, s, 0) == 0;
+}
+
+
+/*
+ * Segment by segment: "**" takes any number of segments (none included),
+ * anything else one segment through fnmatch. Both start past a '/'.
+ */
+static bool glob_segments(const char *pat, const char *path, int depth)
+{
+	size_t plen = strcspn(pat, "/");
+	size_t slen = strcspn(path, "/");
+
+	if (depth > 32)
+		return false;
+	if (plen == 2 && strncmp(pat, "**", 2) == 0) {
+		const char *rest = pat[2] ? pat + 3 : NULL;
+		if (!rest)
+			return true;
+		for (const char *p = path;; p += strcspn(p, "/") + 1) {
+			if (glob_segments(rest, p, depth + 1))
+				return true;
+			if (!strchr(p, '/'))
+				return false;
+		}
+	}
+	if (!segment_match(pat, plen, path, slen))
+		return false;
+	/* A trailing "**" may stand for no segment at all. */
+	if (!path[slen] && pat[plen] && strcmp(pat + plen + 1, "**") == 0)
+		return true;
+	if (!pat[plen] || !path[slen])
+		return !pat[plen] && !path[slen];
+	return glob_segments(pat + plen + 1, path + slen + 1, depth + 1);
+}
+
+
+bool ms_glob_match(const char *pattern, const char *path)
+{
+	if (*pattern == '/')
+		pattern++;
+	if (*path == '/')
+		path++;
+	return glob_segments(pattern, path, 0);
+}
+
+
+bool ms_match_fits(const struct ms_match *m, const struct ms_subject *subj)
+{
+	if (m->method && strcmp(m->method, subj->method) != 0)
+		return false;
+	if (m->path && !ms_glob_match(m->path, subj->path))
+		return false;
+	if (m->token && (!subj->token_label ||
+			 strcmp(m->token, subj->token_label) != 0))
+		return false;
+	if (m->user && (!subj->user || strcmp(m->user, subj->user) != 0))
+		return false;
+	return true;
+}
+
+
+void ms_script_init(struct ms_script *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+
+static void match_release(struct ms_match *m)
+{
+	free(m->method);
+	free(m->path);
+	free(m->token);
+	free(m->user);
+	memset(m, 0, sizeof(*m));
+}
+
+
+/* Copy the string member key of j into *dst (NULL when absent).
+ * Returns 0, or -1 when out of memory. */
+static int copy_member(const cJSON *j, const char *key, char **dst)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(j, key));
+
+	*dst = NULL;
+	if (!s)
+		return 0;
+	*dst = strdup(s);
+	return *dst ? 0 : -1;
+}
+
+
+static int match_from_json(const cJSON *j, struct ms_match *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (!j)
+		return 0;
+	if (copy_member(j, "method", &m->method) < 0 ||
+	    copy_member(j, "path", &m->path) < 0 ||
+	    copy_member(j, "token", &m->token) < 0 ||
+	    copy_member(j, "user", &m->user) < 0) {
+		match_release(m);
+		return -1;
+	}
+	return 0;
+}
+
+
+static void match_to_json(cJSON *o, const struct ms_match *m)
+{
+	if (m->method)
+		cJSON_AddStringToObject(o, "method", m->method);
+	if (m->path)
+		cJSON_AddStringToObject(o, "path", m->path);
+	if (m->token)
+		cJSON_AddStringToObject(o, "token", m->token);
+	if (m->user)
+		cJSON_AddStringToObject(o, "user", m->user);
+}
+
+
+static uint64_t count_member(const cJSON *j, const char *key, uint64_t dflt)
+{
+	const cJSON *v = cJSON_GetObjectItem(j, key);
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0
+		       ? (uint64_t)v->valuedouble : dflt;
+}
+
+
+/* The "respond" part: status, headers, body. */
+static int respond_from_json(const cJSON *j, struct ms_rule *r)
+{
+	const cJSON *status = cJSON_GetObjectItem(j, "status");
+	const cJSON *headers = cJSON_GetObjectItem(j, "headers");
+	const cJSON *body = cJSON_GetObjectItem(j, "body");
+
+	if (!cJSON_IsNumber(status))
+		return -1;
+	r->responds = true;
+	r->status = status->valueint;
+	if (headers && !(r->headers = cJSON_Duplicate(headers, true)))
+		return -1;
+	if (body && !(r->body = cJSON_Duplicate(body, true)))
+		return -1;
+	return 0;
+}
+
+
+static enum ms_fault fault_parse(const char *s)
+{
+	for (int i = 1; s && i <= MS_FAULT_EMPTY; i++) {
+		if (strcmp(s, fault_names[i]) == 0)
+			return (enum ms_fault)i;
+	}
+	return MS_FAULT_NONE;
+}
+
+
+int ms_rule_from_json(const cJSON *j, struct ms_rule *out)
+{
+	const cJSON *match = cJSON_GetObjectItem(j, "match");
+	const cJSON *respond = cJSON_GetObjectItem(j, "respond");
+	const char *delay = cJSON_GetStringValue(cJSON_GetObjectItem(j,
+								     "delay"));
+	const cJSON *prob = cJSON_GetObjectItem(match, "probability");
+	struct ms_period p;
+
+	memset(out, 0, sizeof(*out));
+	out->probability = cJSON_IsNumber(prob) ? prob->valuedouble : 1.0;
+	out->after = count_member(match, "after", 0);
+	out->times = count_member(match, "times", 0);
+	out->fault = fault_parse(cJSON_GetStringValue(
+		cJSON_GetObjectItem(j, "fault")));
+	if (delay && ms_period_parse(delay, &p) == 0)
+		out->delay_ms = p.ms;
+	if (copy_member(j, "name", &out->name) < 0 || !out->name ||
+	    match_from_json(match, &out->match) < 0 ||
+	    (respond && respond_from_json(respond, out) < 0)) {
+		ms_rule_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+
+void ms_rule_release(struct ms_rule *r)
+{
+	free(r->name);
+	match_release(&r->match);
+	cJSON_Delete(r->headers);
+	cJSON_Delete(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+
+static void add_count(cJSON *o, const char *key, uint64_t n)
+{
+	cJSON_AddNumberToObject(o, key, (double)n);
+}
+
+
+cJSON *ms_rule_to_json(const struct ms_rule *r, bool counters)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *m = cJSON_AddObjectToObject(o, "match");
+	char buf[MS_PERIOD_BUFSZ];
+
+	cJSON_AddStringToObject(o, "name", r->name);
+	match_to_json(m, &r->match);
+	if (r->after)
+		add_count(m, "after", r->after);
+	if (r->times)
+		add_count(m, "times", r->times);
+	if (r->probability < 1.0)
+		cJSON_AddNumberToObject(m, "probability", r->probability);
+	if (r->responds) {
+		cJSON *resp = cJSON_AddObjectToObject(o, "respond");
+		cJSON_AddNumberToObject(resp, "status", r->status);
+		if (r->headers)
+			cJSON_AddItemToObject(resp, "headers",
+					      cJSON_Duplicate(r->headers, 1));
+		if (r->body)
+			cJSON_AddItemToObject(resp, "body",
+					      cJSON_Duplicate(r->body, 1));
+	}
+	if (r->delay_ms) {
+		struct ms_period p = {0, r->delay_ms};
+		cJSON_AddStringToObject(o, "delay", ms_period_format(&p, buf));
+	}
+	if (r->fault)
+		cJSON_AddStringToObject(o, "fault", fault_names[r->fault]);
+	if (counters) {
+		add_count(o, "matched", r->matched);
+		add_count(o, "acted", r->acted);
+	}
+	return o;
+}
+
+
+int ms_event_from_json(const cJSON *j, struct ms_event *out)
+{
+	const cJSON *on = cJSON_GetObjectItem(j, "on");
+	const cJSON *at = cJSON_GetObjectItem(on, "at");
+
+	memset(out, 0, sizeof(*out));
+	if (cJSON_IsString(at)) {
+		out->trigger = MS_TRIGGER_AT;
+		if (ms_time_parse(at->valuestring, &out->at) < 0)
+			return -1;
+	} else {
+		out->trigger = MS_TRIGGER_REQUESTS;
+		out->requests = count_member(on, "afterRequests", 1);
+	}
+	out->actions = cJSON_Duplicate(cJSON_GetObjectItem(j, "do"), true);
+	if (copy_member(j, "name", &out->name) < 0 || !out->name ||
+	    !out->actions ||
+	    match_from_json(cJSON_GetObjectItem(on, "match"),
+			    &out->match) < 0) {
+		ms_event_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+
+cJSON *ms_event_to_json(const struct ms_event *e, bool counters)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *on = cJSON_AddObjectToObject(o, "on");
+	char buf[MS_TIME_BUFSZ];
+
+	cJSON_AddStringToObject(o, "name", e->name);
+	if (e->trigger == MS_TRIGGER_AT) {
+		cJSON_AddStringToObject(on, "at", ms_time_format(e->at, buf));
+	} else {
+		add_count(on, "afterRequests", e->requests);
+		if (e->match.method || e->match.path || e->match.token ||
+		    e->match.user)
+			match_to_json(cJSON_AddObjectToObject(on, "match"),
+				      &e->match);
+	}
+	cJSON_AddItemToObject(o, "do", cJSON_Duplicate(e->actions, true));
+	if (counters) {
+		add_count(o, "matched", e->matched);
+		cJSON_AddBoolToObject(o, "fired", e->fired);
+	}
+	return o;
+}
+
+
+void ms_event_release(struct ms_event *e)
+{
+	free(e->name);
+	match_release(&e->match);
+	cJSON_Delete(e->actions);
+	memset(e, 0, sizeof(*e));
+}
+
+
+void ms_script_clear_rules(struct ms_script *s)
+{
+	for (size_t i = 0; i < s->nrules; i++)
+		ms_rule_release(&s->rules[i]);
+	s->nrules = 0;
+}
+
+
+void ms_script_release(struct ms_script *s)
+{
+	ms_script_clear_rules(s);
+	for (size_t i = 0; i < s->nevents; i++)
+		ms_event_release(&s->events[i]);
+	free(s->rules);
+	free(s->events);
+	ms_script_init(s);
+}
+
+
+int ms_script_put_rule(struct ms_script *s, struct ms_rule *r)
+{
+	for (size_t i = 0; i < s->nrules; i++) {
+		if (strcmp(s->rules[i].name, r->name) == 0) {
+			ms_rule_release(&s->rules[i]);
+			s->rules[i] = *r;
+			return 0;
+		}
+	}
+	if (s->nrules == s->rules_cap) {
+		size_t cap = s->rules_cap ? s->rules_cap * 2 : 4;
+		struct ms_rule *grown = realloc(s->rules,
+						cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		s->rules = grown;
+		s->rules_cap = cap;
+	}
+	s->rules[s->nrules++] = *r;
+	return 0;
+}
+
+
+int ms_script_remove_rule(struct ms_script *s, const char *name)
+{
+	for (size_t i = 0; i < s->nrules; i++) {
+		if (strcmp(s->rules[i].name, name) != 0)
+			continue;
+		ms_rule_release(&s->rules[i]);
+		memmove(&s->rules[i], &s->rules[i + 1],
+			(s->nrules - i - 1) * sizeof(*s->rules));
+		s->nrules--;
+		return 0;
+	}
+	return -1;
+}
+
+
+int ms_script_add_event(struct ms_script *s, struct ms_event *e)
+{
+	if (s->nevents == s->events_cap) {
+		size_t cap = s->events_cap ? s->events_cap * 2 : 4;
+		struct ms_event *grown = realloc(s->events,
+						 cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		s->events = grown;
+		s->events_cap = cap;
+	}
+	s->events[s->nevents++] = *e;
+	return 0;
+}
+
+
+/* Count a matching request against r; true when r acts on it. */
+static bool rule_acts(struct ms_rule *r, struct ms_rng *rng)
+{
+	r->matched++;
+	if (r->matched <= r->after)
+		return false;
+	if (r->times && r->acted >= r->times)
+		return false;
+	if (r->probability < 1.0 && ms_rng_unit(rng) >= r->probability)
+		return false;
+	r->acted++;
+	return true;
+}
+
+
+void ms_script_judge(struct ms_script *s, const struct ms_subject *subj,
+		     struct ms_rng *rng, struct ms_verdict *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < s->nrules; i++) {
+		struct ms_rule *r = &s->rules[i];
+		if (!ms_match_fits(&r->match, subj) || !rule_acts(r, rng))
+			continue;
+		out->rule_name = r->name;
+		out->delay_ms += r->delay_ms;
+		if (r->responds || r->fault) {
+			out->answer = r;
+			return;
+		}
+	}
+}
