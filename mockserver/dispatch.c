@@ -462,6 +462,11 @@ static void journal_record(struct ms_call *call, enum ms_plane plane,
 	cJSON_AddItemToObject(e, "headers", journal_headers(call));
 	journal_body(e, req);
 	cJSON_AddNumberToObject(e, "status", call->resp->status);
+	if (call->resp->fault)
+		cJSON_AddStringToObject(e, "fault",
+					ms_fault_name(call->resp->fault));
+	else
+		cJSON_AddNullToObject(e, "fault");
 	if (call->resp->reason)
 		cJSON_AddStringToObject(e, "reason", call->resp->reason);
 	else

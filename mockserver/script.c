@@ -219,6 +219,13 @@ void ms_rule_release(struct ms_rule *r)
 }
 
 
+const char *ms_fault_name(enum ms_fault f)
+{
+	return f > MS_FAULT_NONE && f <= MS_FAULT_EMPTY ? fault_names[f]
+							: NULL;
+}
+
+
 static void add_count(cJSON *o, const char *key, uint64_t n)
 {
 	cJSON_AddNumberToObject(o, key, (double)n);
@@ -228,10 +235,11 @@ static void add_count(cJSON *o, const char *key, uint64_t n)
 cJSON *ms_rule_to_json(const struct ms_rule *r, bool counters)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON *m = cJSON_AddObjectToObject(o, "match");
 	char buf[MS_PERIOD_BUFSZ];
+	cJSON *m;
 
 	cJSON_AddStringToObject(o, "name", r->name);
+	m = cJSON_AddObjectToObject(o, "match");
 	match_to_json(m, &r->match);
 	if (r->after)
 		add_count(m, "after", r->after);

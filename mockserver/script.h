@@ -91,6 +91,9 @@ struct ms_verdict {
 	int64_t delay_ms;              /* sum of the delays of acting rules */
 };
 
+/* "reset", "truncate", "stall" or "empty"; NULL for MS_FAULT_NONE. */
+const char *ms_fault_name(enum ms_fault f);
+
 void ms_script_init(struct ms_script *s);
 void ms_script_release(struct ms_script *s);
 

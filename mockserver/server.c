@@ -144,6 +144,7 @@ static void write_fault(struct mg_connection *conn,
 				   "cut short by the mock\"],\"errors\":{}}";
 	int64_t ms = resp->fault_ms ? resp->fault_ms : STALL_MS;
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	char date[MS_HTTP_DATE_BUFSZ];
 	char clen[24];
 
 	if (resp->fault == MS_FAULT_STALL)
@@ -153,7 +154,9 @@ static void write_fault(struct mg_connection *conn,
 		return;
 	snprintf(clen, sizeof(clen), "%zu",
 		 resp->fault == MS_FAULT_EMPTY ? 0 : sizeof(body) - 1);
+	ms_time_http_date(resp->has_date ? resp->date : ms_wall_now(), date);
 	mg_response_header_start(conn, 200);
+	add_header(conn, "Date", date);
 	add_header(conn, "Content-Type", "application/json");
 	add_header(conn, "Content-Length", clen);
 	add_header(conn, "X-Mock-Reason", "rule");
@@ -211,8 +214,10 @@ static int on_request(struct mg_connection *conn)
 		write_fault(conn, &resp);
 	else
 		write_response(conn, &resp);
-	ms_log(MS_LOG_INFO, "%s %s %d %s %lldus", req.method, req.path,
+	ms_log(MS_LOG_INFO, "%s %s %d %s%s%s %lldus", req.method, req.path,
 	       resp.status, resp.reason ? resp.reason : "-",
+	       resp.fault ? " fault=" : "",
+	       resp.fault ? ms_fault_name(resp.fault) : "",
 	       (long long)(mono_us() - started));
 	cJSON_Delete(resp.body);
 	free(body);
