@@ -12,6 +12,7 @@ WARN    ?= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 OPT     ?= -O2 -g
 CFLAGS  ?= $(OPT)
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -D_GNU_SOURCE -Imockserver \
+             -DMS_DATADIR='"$(PREFIX)/share/dm-mockserver"' \
              $(shell pkg-config --cflags libcjson uuid 2>/dev/null)
 LIBS    = -lcivetweb -lcjson -luuid -lresolv -lpthread -lm
 TEST_LIBS = $(LIBS) -lcmocka -lcurl
@@ -62,7 +63,8 @@ deps:
 test-deps:
 	$(Q)sh tests/deps.sh test
 
-## run: install what is missing, build, serve $(SCENARIO) on 127.0.0.1:$(PORT)
+## run: install what is missing, build, serve SCENARIO (default
+##      scenarios/default.json) on 127.0.0.1:PORT (default 8080)
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(BIN) -p $(PORT) -s $(SCENARIO)

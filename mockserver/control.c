@@ -10,6 +10,8 @@
 #include "events.h"
 #include "handlers.h"
 #include "log.h"
+#include "text.h"
+#include "verify.h"
 
 static void get_health(struct ms_call *call)
 {
@@ -140,15 +142,13 @@ static void get_state(struct ms_call *call)
 static int journal_query(struct ms_call *call, uint64_t *since,
 			 size_t *limit)
 {
-	char buf[32], *end;
 	unsigned long long v;
+	char buf[32];
 
 	*since = 0;
 	*limit = MS_JOURNAL_LIMIT_MAX;
 	if (ms_query_param(call->req, "since", buf, sizeof(buf))) {
-		errno = 0;
-		v = strtoull(buf, &end, 10);
-		if (!buf[0] || *end || errno || buf[0] == '-') {
+		if (ms_parse_count(buf, 0, ~0ULL, &v) < 0) {
 			ms_fail(call->resp, 400, "validation_failed", "since",
 				"since must be a sequence number");
 			return -1;
@@ -156,10 +156,7 @@ static int journal_query(struct ms_call *call, uint64_t *since,
 		*since = v;
 	}
 	if (ms_query_param(call->req, "limit", buf, sizeof(buf))) {
-		errno = 0;
-		v = strtoull(buf, &end, 10);
-		if (!buf[0] || *end || errno || buf[0] == '-' || v < 1 ||
-		    v > MS_JOURNAL_LIMIT_MAX) {
+		if (ms_parse_count(buf, 1, MS_JOURNAL_LIMIT_MAX, &v) < 0) {
 			ms_fail(call->resp, 400, "validation_failed", "limit",
 				"limit must be a whole number from 1 to %d",
 				MS_JOURNAL_LIMIT_MAX);
@@ -205,8 +202,22 @@ static void fail_scenario(struct ms_call *call,
 	char msg[1536];
 
 	ms_scenario_error_format(err, msg, sizeof(msg));
-	ms_fail(call->resp, 400, "validation_failed",
+	ms_fail(call->resp, 400, err->syntax ? "invalid_json"
+					     : "validation_failed",
 		err->path[0] ? err->path : NULL, "%s", msg);
+}
+
+
+/* Refuse what would hurt the parser (see text.h): 0, or -1 after 400. */
+static int screen_body(struct ms_call *call)
+{
+	const char *why;
+
+	if (ms_json_screen(call->req->body, call->req->body_len, &why) == 0)
+		return 0;
+	ms_fail(call->resp, 400, "invalid_json", NULL,
+		"The request body is refused: %s.", why);
+	return -1;
 }
 
 
@@ -220,6 +231,8 @@ static void put_state(struct ms_call *call)
 	struct ms_state fresh;
 	cJSON *doc;
 
+	if (screen_body(call) < 0)
+		return;
 	doc = ms_scenario_parse(call->req->body ? call->req->body : "",
 				call->req->body_len, &err);
 	if (!doc) {
@@ -267,6 +280,8 @@ static void post_rules(struct ms_call *call)
 	const cJSON *item;
 	cJSON *rules;
 
+	if (screen_body(call) < 0)
+		return;
 	rules = ms_scenario_parse_rules(call->req->body ? call->req->body
 							: "",
 					call->req->body_len, st, &err);
@@ -304,6 +319,15 @@ static void delete_rules(struct ms_call *call)
 }
 
 
+/* The scenario's expectations against this tenant's journal so far. */
+static void get_verify(struct ms_call *call)
+{
+	ms_reply(call->resp, 200,
+		 ms_verify(call->tenant->state.expect, &call->tenant->journal,
+			   MS_VERIFY_NO_EXIT));
+}
+
+
 /* params[0] holds the tenant's name (see ms_dispatch). */
 static void delete_tenant(struct ms_call *call)
 {
@@ -333,6 +357,7 @@ const struct ms_route ms_control_routes[] = {
 	 get_journal},
 	{MS_PLANE_CONTROL, "DELETE", "/__mock/journal", NULL, 0, 0,
 	 delete_journal},
+	{MS_PLANE_CONTROL, "GET", "/__mock/verify", NULL, 0, 0, get_verify},
 	{MS_PLANE_CONTROL, "DELETE", "/__mock/tenant", NULL,
 	 MS_ROUTE_NO_TENANT, 0, delete_tenant},
 	{0},

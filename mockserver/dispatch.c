@@ -14,6 +14,7 @@
 #include "events.h"
 #include "handlers.h"
 #include "log.h"
+#include "text.h"
 
 #define GATEWAY_PREFIX "/jsm/"
 #define CONTROL_PREFIX "/__mock"
@@ -390,15 +391,42 @@ static int gateway_checks(struct ms_call *call, const struct ms_route *r)
 }
 
 
+/* Header names that may carry a credential: never journaled as sent. */
 static bool header_is_credential(const char *name)
 {
-	return strcasecmp(name, "Authorization") == 0 ||
-	       strcasecmp(name, "Proxy-Authorization") == 0 ||
-	       strcasecmp(name, "X-Mock-Admin-Key") == 0 ||
-	       strcasecmp(name, "Cookie") == 0;
+	static const char *const words[] = {"auth", "key", "token",
+					    "secret", "cookie", "password"};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		if (strcasestr(name, words[i]))
+			return true;
+	}
+	return false;
 }
 
 
+/* Add s (len bytes, or strlen when len is -1) as valid UTF-8 text of at
+ * most max bytes; returns whether it was cut. */
+static bool add_clean(cJSON *o, const char *key, const char *s,
+		      ptrdiff_t len, size_t max)
+{
+	bool cut = false;
+	char *clean;
+
+	if (!s) {
+		cJSON_AddNullToObject(o, key);
+		return false;
+	}
+	clean = ms_text_clean(s, len < 0 ? strlen(s) : (size_t)len, max, true,
+			      &cut);
+	cJSON_AddStringToObject(o, key, clean ? clean : "");
+	free(clean);
+	return cut;
+}
+
+
+/* Request headers, the Authorization described (see the credential of
+ * the response), every other credential header only named. */
 static cJSON *journal_headers(const struct ms_call *call)
 {
 	cJSON *h = cJSON_CreateObject();
@@ -406,40 +434,89 @@ static cJSON *journal_headers(const struct ms_call *call)
 	for (int i = 0; h && i < call->req->nheaders; i++) {
 		const char *name = call->req->headers[i].name;
 		const char *value = call->req->headers[i].value;
-		if (header_is_credential(name))
+		if (strcasecmp(name, "Authorization") == 0)
 			value = call->resp->credential[0]
 					? call->resp->credential
 					: "<redacted>";
-		cJSON_AddStringToObject(h, name, value);
+		else if (header_is_credential(name))
+			value = "<redacted>";
+		add_clean(h, name, value, -1, 1024);
 	}
 	return h;
 }
 
 
 /* The journal keeps the first MS_JOURNAL_BODY_MAX bytes of a body, as
- * text; cJSON escapes whatever bytes they are. */
+ * valid UTF-8 text, cut between characters. */
 static void journal_body(cJSON *e, const struct ms_request *req)
 {
-	size_t n = req->body_len;
-	bool cut = n > MS_JOURNAL_BODY_MAX;
-	char *copy;
+	bool cut = false;
 
-	if (cut)
-		n = MS_JOURNAL_BODY_MAX;
-	copy = strndup(req->body ? req->body : "", n);
-	if (copy && strlen(copy) == n && n)
-		cJSON_AddStringToObject(e, "body", copy);
-	else if (n)
-		cJSON_AddStringToObject(e, "body", "<binary body>");
+	if (req->body_len)
+		cut = add_clean(e, "body", req->body,
+				(ptrdiff_t)req->body_len, MS_JOURNAL_BODY_MAX);
 	else
 		cJSON_AddNullToObject(e, "body");
-	free(copy);
 	cJSON_AddBoolToObject(e, "bodyTruncated", cut);
 }
 
 
+/* A short fingerprint of the credentials presented, so that checks can
+ * tell callers apart without the journal holding a secret. */
+static void credential_id(const struct ms_request *req, char *buf,
+			  size_t len)
+{
+	const char *h = ms_request_header(req, "Authorization");
+	uint32_t x = 2166136261u;
+
+	if (!h) {
+		buf[0] = '\0';
+		return;
+	}
+	for (; *h; h++)
+		x = (x ^ (unsigned char)*h) * 16777619u;
+	snprintf(buf, len, "%08x", x);
+}
+
+
+static void add_string_or_null(cJSON *o, const char *key, const char *s)
+{
+	if (s && *s)
+		add_clean(o, key, s, -1, 1024);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+
+/* Who called and what answered, in the fields expectations read. */
+static void journal_caller(cJSON *e, const struct ms_call *call,
+			   const struct ms_subject *subj,
+			   const struct ms_route *r)
+{
+	const struct ms_response *resp = call->resp;
+	const char *retry = NULL;
+	char id[16];
+
+	credential_id(call->req, id, sizeof(id));
+	add_string_or_null(e, "credentialId", id);
+	add_string_or_null(e, "token", subj->token_label);
+	add_string_or_null(e, "tokenId", subj->token_id);
+	add_string_or_null(e, "user", subj->user);
+	add_string_or_null(e, "route", r ? r->pattern : NULL);
+	for (int i = 0; i < resp->nheaders; i++) {
+		if (strcasecmp(resp->headers[i].name, "Retry-After") == 0)
+			retry = resp->headers[i].value;
+	}
+	if (retry && *retry && strspn(retry, "0123456789") == strlen(retry))
+		cJSON_AddNumberToObject(e, "retryAfter", atof(retry));
+	else
+		cJSON_AddNullToObject(e, "retryAfter");
+}
+
+
 static void journal_record(struct ms_call *call, enum ms_plane plane,
-			   long long micros)
+			   const struct ms_subject *subj,
+			   const struct ms_route *r, long long micros)
 {
 	const struct ms_request *req = call->req;
 	cJSON *e = cJSON_CreateObject();
@@ -454,11 +531,8 @@ static void journal_record(struct ms_call *call, enum ms_plane plane,
 	cJSON_AddStringToObject(e, "plane", plane == MS_PLANE_SITE
 						    ? "site" : "gateway");
 	cJSON_AddStringToObject(e, "method", req->method);
-	cJSON_AddStringToObject(e, "path", call->path);
-	if (req->query)
-		cJSON_AddStringToObject(e, "query", req->query);
-	else
-		cJSON_AddNullToObject(e, "query");
+	add_clean(e, "path", call->path, -1, 2048);
+	add_clean(e, "query", req->query, -1, 2048);
 	cJSON_AddItemToObject(e, "headers", journal_headers(call));
 	journal_body(e, req);
 	cJSON_AddNumberToObject(e, "status", call->resp->status);
@@ -476,6 +550,7 @@ static void journal_record(struct ms_call *call, enum ms_plane plane,
 	else
 		cJSON_AddNullToObject(e, "rule");
 	cJSON_AddNumberToObject(e, "durationUs", (double)micros);
+	journal_caller(e, call, subj, r);
 	ms_journal_append(&call->tenant->journal, e);
 }
 
@@ -506,6 +581,7 @@ static void subject_of(struct ms_call *call, struct ms_subject *subj)
 	tok = ms_token_store_by_secret(&st->tokens, secret, &match);
 	if (tok) {
 		subj->token_label = tok->label;
+		subj->token_id = tok->id;
 		subj->user = tok->created_by;
 		return;
 	}
@@ -515,18 +591,30 @@ static void subject_of(struct ms_call *call, struct ms_subject *subj)
 }
 
 
-/* A rule's answer: its status, headers and body, or a fault. */
-static void rule_answer(struct ms_call *call, const struct ms_rule *r)
+/*
+ * A rule's answer: its status, headers and body, or a fault. Without a
+ * body, an error gets the shape its plane uses (the gateway's 401 body,
+ * else the collection); a 403 names the route's action, as every 403 of
+ * the mock does ("mock.rule" on an unknown route).
+ */
+static void rule_answer(struct ms_call *call, const struct ms_rule *r,
+			const struct ms_route *route, enum ms_plane plane)
 {
 	struct ms_response *resp = call->resp;
 	const cJSON *h;
 
+	if (r->status == 403)
+		resp->missing_permission = route && route->action
+						   ? route->action
+						   : "mock.rule";
 	if (r->fault) {
 		resp->fault = r->fault;
 		resp->fault_ms = r->delay_ms;
 		ms_reply(resp, 200, NULL);
 	} else if (r->body) {
 		ms_reply(resp, r->status, cJSON_Duplicate(r->body, true));
+	} else if (r->status == 401 && plane == MS_PLANE_GATEWAY) {
+		ms_fail_gateway_401(resp, "rule");
 	} else if (r->status >= 400) {
 		ms_fail(resp, r->status, "rule", NULL,
 			"Answered by the mock's rule '%s'", r->name);
@@ -560,7 +648,8 @@ static void rule_delay(struct ms_call *call, int64_t ms)
  * answered (the response is filled), false when the request goes on,
  * perhaps after a delay.
  */
-static bool run_rules(struct ms_call *call, const struct ms_subject *subj)
+static bool run_rules(struct ms_call *call, const struct ms_subject *subj,
+		      const struct ms_route *route, enum ms_plane plane)
 {
 	struct ms_state *st = &call->tenant->state;
 	struct ms_verdict v;
@@ -570,7 +659,7 @@ static bool run_rules(struct ms_call *call, const struct ms_subject *subj)
 		snprintf(call->rule, sizeof(call->rule), "%s", v.rule_name);
 	if (v.answer) {
 		/* A stall's own wait happens when writing, with no lock. */
-		rule_answer(call, v.answer);
+		rule_answer(call, v.answer, route, plane);
 		if (v.delay_ms && !v.answer->fault)
 			rule_delay(call, v.delay_ms);
 		return true;
@@ -578,6 +667,52 @@ static bool run_rules(struct ms_call *call, const struct ms_subject *subj)
 	if (v.delay_ms)
 		rule_delay(call, v.delay_ms);
 	return false;
+}
+
+
+/* The budget headers every counted answer carries. */
+static void rate_headers(struct ms_response *resp,
+			 const struct ms_rate_verdict *v)
+{
+	char buf[MS_TIME_BUFSZ];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v->limit);
+	ms_reply_header(resp, "X-RateLimit-Limit", buf);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v->remaining);
+	ms_reply_header(resp, "X-RateLimit-Remaining", buf);
+	ms_reply_header(resp, "X-RateLimit-Reset",
+			ms_time_format(v->reset_at, buf));
+	if (v->near_limit)
+		ms_reply_header(resp, "X-RateLimit-NearLimit", "true");
+}
+
+
+/*
+ * The scenario's rate limit, after the rules and before authentication.
+ * Returns true when the request was refused with 429.
+ */
+static bool rate_limited(struct ms_call *call,
+			 const struct ms_subject *subj)
+{
+	struct ms_state *st = &call->tenant->state;
+	struct ms_rate_verdict v;
+	char secs[24];
+
+	if (!st->rate_limit.enabled)
+		return false;
+	ms_rate_limit_check(&st->rate_limit, subj, call->now, &v);
+	if (!v.counted)
+		return false;
+	call->rate = v;
+	if (!v.limited)
+		return false;
+	ms_fail(call->resp, 429, "rate_limited", NULL,
+		"Rate limit exceeded (%s); retry after %lld s", v.reason,
+		(long long)v.retry_after_s);
+	snprintf(secs, sizeof(secs), "%lld", (long long)v.retry_after_s);
+	ms_reply_header(call->resp, "Retry-After", secs);
+	ms_reply_header(call->resp, "RateLimit-Reason", v.reason);
+	return true;
 }
 
 
@@ -627,7 +762,9 @@ static void serve_tenant(struct ms_call *call, const struct ms_route *r,
 	struct ms_registry *reg = &call->srv->registry;
 	enum ms_acquire rc;
 
-	rc = ms_registry_acquire(reg, name, true, &call->tenant);
+	/* An unknown route makes no tenant: it is journaled where the
+	 * tenant already exists. */
+	rc = ms_registry_acquire(reg, name, r != NULL, &call->tenant);
 	if (rc != MS_ACQUIRE_OK) {
 		if (r)
 			tenant_unavailable(call, rc, name);
@@ -643,14 +780,31 @@ static void serve_tenant(struct ms_call *call, const struct ms_route *r,
 	} else {
 		struct ms_subject subj;
 		subject_of(call, &subj);
-		if (!run_rules(call, &subj) && r)
+		if (!run_rules(call, &subj, r, plane) &&
+		    !rate_limited(call, &subj) &&
+		    r)
 			serve_locked(call, r, plane);
-		journal_record(call, plane, mono_us() - started);
+		if (call->rate.counted)
+			rate_headers(call->resp, &call->rate);
+		journal_record(call, plane, &subj, r, mono_us() - started);
 		ms_events_after_request(&call->tenant->state, &subj);
 	}
 	pthread_mutex_unlock(&call->tenant->lock);
 	ms_registry_put(reg, call->tenant);
 	call->tenant = NULL;
+}
+
+
+/* Does the path hold a "." or ".." segment? */
+static bool dot_segment(const char *path)
+{
+	for (const char *p = path; (p = strchr(p, '/')) != NULL; p++) {
+		size_t n = strcspn(p + 1, "/");
+		if ((n == 1 && p[1] == '.') ||
+		    (n == 2 && p[1] == '.' && p[2] == '.'))
+			return true;
+	}
+	return false;
 }
 
 
@@ -663,6 +817,12 @@ void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 	const struct ms_route *routes, *r;
 	enum ms_plane plane;
 
+	if (req->path[0] != '/' || dot_segment(req->path)) {
+		ms_fail(resp, 400, "validation_failed", NULL,
+			"A path must start with / and hold no . or .. "
+			"segment");
+		return;
+	}
 	if (split_tenant(req->path, name, &call.path) < 0) {
 		ms_fail(resp, 400, "validation_failed", "tenant",
 			"A tenant name must match [A-Za-z0-9._-]{1,64}");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "handlers.h"
+#include "text.h"
 
 #define PAGE_LIMIT_DEFAULT 50
 #define PAGE_LIMIT_MAX 1000
@@ -41,16 +42,21 @@ void ms_fail(struct ms_response *resp, int status, const char *reason,
 	cJSON *body = cJSON_CreateObject();
 	cJSON *messages = cJSON_AddArrayToObject(body, "errorMessages");
 	cJSON *errors = cJSON_AddObjectToObject(body, "errors");
-	char msg[512];
+	char msg[512], *clean;
+	bool cut;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Messages may quote the request: keep them valid UTF-8. */
+	clean = ms_text_clean(msg, strlen(msg), sizeof(msg), false, &cut);
 	if (field)
-		cJSON_AddStringToObject(errors, field, msg);
+		cJSON_AddStringToObject(errors, field, clean ? clean : msg);
 	else
-		cJSON_AddItemToArray(messages, cJSON_CreateString(msg));
+		cJSON_AddItemToArray(messages,
+				     cJSON_CreateString(clean ? clean : msg));
+	free(clean);
 	resp->reason = reason;
 	ms_reply(resp, status, body);
 }
@@ -70,9 +76,14 @@ void ms_fail_gateway_401(struct ms_response *resp, const char *reason)
 cJSON *ms_call_json_object(struct ms_call *call)
 {
 	const struct ms_request *req = call->req;
-	const char *end = NULL;
+	const char *end = NULL, *why;
 	cJSON *doc;
 
+	if (ms_json_screen(req->body, req->body_len, &why) < 0) {
+		ms_fail(call->resp, 400, "invalid_json", NULL,
+			"The request body is refused: %s.", why);
+		return NULL;
+	}
 	doc = cJSON_ParseWithLengthOpts(req->body ? req->body : "",
 					req->body_len, &end, false);
 	if (doc) {
@@ -104,15 +115,12 @@ cJSON *ms_call_json_object(struct ms_call *call)
 static int query_size(struct ms_call *call, const char *name, size_t min,
 		      size_t max, size_t *out)
 {
-	char buf[32], *end;
 	unsigned long long v;
+	char buf[32];
 
 	if (!ms_query_param(call->req, name, buf, sizeof(buf)))
 		return 0;
-	errno = 0;
-	v = strtoull(buf, &end, 10);
-	if (!buf[0] || *end || errno || buf[0] == '-' || v < min ||
-	    v > max) {
+	if (ms_parse_count(buf, min, max, &v) < 0) {
 		ms_fail(call->resp, 400, "validation_failed", name,
 			"'%s' must be a whole number from %zu to %zu", name,
 			min, max);

@@ -11,6 +11,7 @@
 #define MS_HANDLERS_H
 
 #include "dispatch.h"
+#include "ratelimit.h"
 
 enum ms_plane {
 	MS_PLANE_SITE,
@@ -32,6 +33,7 @@ struct ms_call {
 	struct ms_user *user;         /* the site caller */
 	struct ms_token *token;       /* the gateway caller */
 	char rule[128];               /* the rule that acted, for the journal */
+	struct ms_rate_verdict rate;  /* the rate limit's count, if any */
 };
 
 typedef void ms_handler_fn(struct ms_call *call);

@@ -3,10 +3,13 @@
  * before any worker thread exists, and only read afterwards.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "log.h"
+#include "text.h"
 
 static enum ms_log_level log_threshold = MS_LOG_INFO;
 static enum ms_log_format log_format = MS_LOG_TEXT;
@@ -61,6 +64,20 @@ static size_t json_escape_into(char *buf, size_t len, size_t cap,
 }
 
 
+/* One line, valid UTF-8: a request path can carry anything, and must
+ * not forge a log line of its own. */
+static void clean_in_place(char *msg)
+{
+	bool cut;
+	char *clean = ms_text_clean(msg, strlen(msg), 2047, false, &cut);
+
+	if (!clean)
+		return;
+	strcpy(msg, clean);
+	free(clean);
+}
+
+
 void ms_log(enum ms_log_level level, const char *fmt, ...)
 {
 	char msg[2048];
@@ -74,6 +91,7 @@ void ms_log(enum ms_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	clean_in_place(msg);
 
 	if (log_format == MS_LOG_JSON) {
 		len = (size_t)snprintf(line, sizeof(line),

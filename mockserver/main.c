@@ -14,6 +14,8 @@
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include "log.h"
+#include "text.h"
+#include "runner.h"
 #include "server.h"
 
 #define THREADS_DEFAULT 32
@@ -43,6 +45,8 @@ static const char usage[] =
 "                     [--max-body BYTES] [--threads N]\n"
 "                     [--admin-key KEY] [--max-tenants N]\n"
 "       dm-mockserver check SCENARIO...\n"
+"       dm-mockserver run [-s SCENARIO] [--report FILE.xml] [--json FILE]\n"
+"                         [--timeout SECONDS] [--seed N] -- CLIENT ARGS...\n"
 "       dm-mockserver --help | --version\n"
 "\n"
 "A mock of Atlassian Assets Data Manager for offline client tests.\n"
@@ -51,7 +55,8 @@ static const char usage[] =
 "(default 8080)\n"
 "  -b, --bind ADDR        IPv4 address to bind (default 127.0.0.1)\n"
 "  -s, --scenario FILE    scenario to load (default "
-DEFAULT_SCENARIO ")\n"
+DEFAULT_SCENARIO ",\n"
+"                         else the installed one)\n"
 "      --seed N           make secrets and ids reproducible\n"
 "      --ready-file PATH  write the URL there once listening\n"
 "      --log-level L      debug, info, warn or error (default info)\n"
@@ -68,7 +73,11 @@ DEFAULT_SCENARIO ")\n"
 "  -h, --help             this text\n"
 "  -V, --version          the version\n"
 "\n"
-"check validates scenario files without serving: exit 0 when all pass.\n";
+"check validates scenario files without serving: exit 0 when all pass.\n"
+"run serves the scenario on a free port, runs the client with DM_MOCK_URL,\n"
+"DM_MOCK_WORKSPACE_ID and DM_MOCK_TOKEN_<LABEL> set, checks the\n"
+"scenario's expectations, writes the reports, and exits 0 only if all\n"
+"passed (1 if a check failed, 2 on bad usage); run --help for more.\n";
 
 static const struct option long_opts[] = {
 	{"port", required_argument, NULL, 'p'},
@@ -94,12 +103,7 @@ static int parse_number(const char *opt, const char *text,
 			unsigned long long min, unsigned long long max,
 			unsigned long long *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtoull(text, &end, 10);
-	if (!*text || *end || errno || text[0] == '-' || *out < min ||
-	    *out > max) {
+	if (ms_parse_count(text, min, max, out) < 0) {
 		fprintf(stderr, "dm-mockserver: %s wants a whole number from "
 			"%llu to %llu, not '%s'\n", opt, min, max, text);
 		return -1;
@@ -207,7 +211,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	*o = (struct options){
 		.http = {"127.0.0.1", 8080, THREADS_DEFAULT},
-		.scenario = DEFAULT_SCENARIO,
+		.scenario = ms_scenario_default_path(),
 		.journal_limit = MS_JOURNAL_LIMIT_DEFAULT,
 		.max_body = MS_MAX_BODY_DEFAULT,
 		.max_tenants = MS_TENANTS_DEFAULT_MAX,
@@ -370,13 +374,13 @@ static int serve(const struct options *o, cJSON *doc)
 		ms_registry_release(&srv.registry);
 		return 1;
 	}
-	printf("dm-mockserver listening on %s\n", url);
-	fflush(stdout);
 	if (o->ready_file && write_ready_file(o->ready_file, url) < 0) {
 		ms_http_stop(http);
 		ms_registry_release(&srv.registry);
 		return 1;
 	}
+	printf("dm-mockserver listening on %s\n", url);
+	fflush(stdout);
 	rc = print_summary(doc, &sopts);
 	if (rc == 0)
 		wait_for_stop(&set);
@@ -397,14 +401,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 2, argv + 2);
-	if (argc > 1 && strcmp(argv[1], "run") == 0) {
-		/* TODO(run): the conformance runner of SPEC section 7 is
-		 * issue 4's work; until then it refuses clearly. */
-		fprintf(stderr, "dm-mockserver: 'run' is not available in "
-			"this version; start the server and use "
-			"/__mock/journal\n");
-		return 2;
-	}
+	if (argc > 1 && strcmp(argv[1], "run") == 0)
+		return ms_run_main(argc - 1, argv + 1);
 	rc = parse_options(argc, argv, &o);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;

@@ -24,6 +24,10 @@
  * scenario_text.c's job, the checks are scenario_check.c's and
  * scenario_fields.c's, and applying a document is scenario_apply.c's.
  */
+#ifndef MS_DATADIR
+#define MS_DATADIR "/usr/local/share/dm-mockserver"
+#endif
+
 #include "scenario_int.h"
 
 #include <errno.h>
@@ -32,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *const scn_coll_keys[C_COUNT] = {
 	"users", "groups", "tokens", "roles", "permissions"
@@ -573,4 +578,14 @@ void ms_scenario_error_format(const struct ms_scenario_error *err,
 		snprintf(where + n, sizeof(where) - n, ":%d", err->column);
 	snprintf(buf, len, "%s%s%s%s%s", where, where[0] ? ": " : "",
 		 err->path, err->path[0] ? ": " : "", err->message);
+}
+
+
+const char *ms_scenario_default_path(void)
+{
+	static const char local[] = "scenarios/default.json";
+
+	if (access(local, R_OK) == 0)
+		return local;
+	return MS_DATADIR "/scenarios/default.json";
 }

@@ -27,6 +27,7 @@ struct ms_scenario_error {
 	int line, column;     /* 1-based; 0 when unknown */
 	char path[256];       /* key path, "" for the whole document */
 	char message[512];    /* what was expected or went wrong */
+	bool syntax;          /* the text is not JSON at all */
 };
 
 struct ms_scenario_opts {
@@ -79,5 +80,9 @@ cJSON *ms_scenario_from_state(const struct ms_state *st);
 /* "file:line:column: path: message" into buf. */
 void ms_scenario_error_format(const struct ms_scenario_error *err,
 			      char *buf, size_t len);
+
+/* Where the default scenario is: scenarios/default.json when it is
+ * there (a checkout), else the installed copy under MS_DATADIR. */
+const char *ms_scenario_default_path(void);
 
 #endif /* MS_SCENARIO_H */

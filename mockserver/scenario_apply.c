@@ -7,13 +7,13 @@
  * from a document that loading or parsing accepted: the clock, the site,
  * the expiry settings, the people, the roles and the permission matrix,
  * then the tokens, whose secrets and ids not given come from the
- * tenant's random stream, then the rules and events (script.h). It
- * touches no file, and runs on every reset. Dumping
- * (ms_scenario_from_state) writes everything back, secrets and the extra
- * keys of a token and the site included, so that the state a tenant
- * reached loads back unchanged; rules and events go without their
- * counters. rateLimit and expect are not state: they stay in the loaded
- * document, for the modules that read it.
+ * tenant's random stream, then the rules and events (script.h), the
+ * rate limit (ratelimit.h) and a copy of the expectations, which GET
+ * /__mock/verify reads. It touches no file, and runs on every reset.
+ * Dumping (ms_scenario_from_state) writes everything back, secrets and
+ * the extra keys of a token and the site included, so that the state a
+ * tenant reached loads back unchanged; rules and events go without
+ * their counters, the rate limit without its buckets.
  *
  * The state owns every string applying copies into it, even after a
  * failure half-way (ms_state_release frees it); the document stays the
@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ratelimit.h"
 #include "script.h"
 
 /* The workspace of a site whose scenario names none: a well-formed
@@ -410,6 +411,32 @@ static int apply_events(const cJSON *doc, struct ms_state *st,
 }
 
 
+/* The rate limit, when the document sets one. */
+static int apply_rate_limit(const cJSON *doc, struct ms_state *st,
+			    struct ms_scenario_error *err)
+{
+	const cJSON *rl = get(doc, "rateLimit");
+
+	if (rl && ms_rate_limit_from_json(rl, &st->rate_limit))
+		return unapplied(err, "rateLimit", -1);
+	return 0;
+}
+
+
+/* A copy of the expectations, when the document gives them. */
+static int apply_expect(const cJSON *doc, struct ms_state *st,
+			struct ms_scenario_error *err)
+{
+	const cJSON *expect = get(doc, "expect");
+
+	if (!expect)
+		return 0;
+	cJSON_Delete(st->expect);
+	st->expect = cJSON_Duplicate(expect, true);
+	return st->expect ? 0 : unapplied(err, "expect", -1);
+}
+
+
 int ms_scenario_apply(const cJSON *doc, struct ms_state *st,
 		      const struct ms_scenario_opts *opts,
 		      struct ms_scenario_error *err)
@@ -427,7 +454,8 @@ int ms_scenario_apply(const cJSON *doc, struct ms_state *st,
 	    apply_expiry(doc, st, err) || apply_users(doc, st, err) ||
 	    apply_groups(doc, st, err) || apply_roles(doc, st, err) ||
 	    apply_permissions(doc, st, err) || apply_tokens(doc, st, err) ||
-	    apply_rules(doc, st, err) || apply_events(doc, st, err))
+	    apply_rules(doc, st, err) || apply_events(doc, st, err) ||
+	    apply_rate_limit(doc, st, err) || apply_expect(doc, st, err))
 		return -1;
 	return 0;
 }
@@ -649,6 +677,30 @@ static int from_events(cJSON *doc, const struct ms_script *s)
 }
 
 
+/* obj[key] = item, which obj then owns; NULL (out of memory) or a
+ * failure frees it. 0, or -1. */
+static int add_item(cJSON *obj, const char *key, cJSON *item)
+{
+	if (item && cJSON_AddItemToObject(obj, key, item))
+		return 0;
+	cJSON_Delete(item);
+	return -1;
+}
+
+
+/* The rate limit, when one is on, and the expectations, when given. */
+static int from_checks(cJSON *doc, const struct ms_state *st)
+{
+	if (st->rate_limit.enabled &&
+	    add_item(doc, "rateLimit", ms_rate_limit_to_json(&st->rate_limit)))
+		return -1;
+	if (st->expect &&
+	    add_item(doc, "expect", cJSON_Duplicate(st->expect, true)))
+		return -1;
+	return 0;
+}
+
+
 cJSON *ms_scenario_from_state(const struct ms_state *st)
 {
 	cJSON *doc = cJSON_CreateObject();
@@ -657,7 +709,7 @@ cJSON *ms_scenario_from_state(const struct ms_state *st)
 	    from_head(doc, st) || from_users(doc, st) ||
 	    from_groups(doc, st) || from_roles(doc, st) ||
 	    from_tokens(doc, st) || from_rules(doc, &st->script) ||
-	    from_events(doc, &st->script)) {
+	    from_events(doc, &st->script) || from_checks(doc, st)) {
 		cJSON_Delete(doc);
 		return NULL;
 	}

@@ -10,10 +10,9 @@
  * members, a role's holders) are looked up in the indexes that
  * scenario_check.c builds from the merged document.
  *
- * The rules and events are checked by scenario_script.c, with the value
- * checks it shares from here (scn_v_*). The keys rateLimit and expect
- * are only checked to be an object and an array and are kept untouched
- * in the merged document for the modules that interpret them.
+ * The rules and events are checked by scenario_script.c, rateLimit and
+ * expect by scenario_expect.c, with the value checks they share from
+ * here (scn_v_*).
  *
  * Beyond the keys SPEC.md lists, a token may give its "id", "createdBy",
  * "lastUsedAt" and "expiresAt" (default: createdAt plus expiry), and the
@@ -716,9 +715,9 @@ static const struct field root_fields[] = {
 	{ "permissions", v_permissions, v_keyed, false },
 	{ "tokens", v_tokens, v_array, false },
 	{ "rules", scn_v_rules, NULL, false },
-	{ "rateLimit", v_object, NULL, false },
+	{ "rateLimit", scn_v_rate_limit, NULL, false },
 	{ "events", scn_v_events, NULL, false },
-	{ "expect", v_array, NULL, false },
+	{ "expect", scn_v_expect, NULL, false },
 };
 const struct shape scn_root_shape = SHAPE(root_fields, root_post);
 

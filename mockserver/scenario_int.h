@@ -15,6 +15,7 @@
  *                      the field table of every part
  *   scenario_script.c  what its rules and events may say, and the body
  *                      of POST /__mock/rules
+ *   scenario_expect.c  what its rateLimit and expect may say
  *   scenario_apply.c   a checked document into a tenant state, and back
  *
  * Ownership: a load owns one struct loader (the sources' text, the merged
@@ -120,6 +121,9 @@ struct shape {
 /* A shape from a constant array of fields. */
 #define SHAPE(fields, post) \
 	{ (fields), sizeof(fields) / sizeof((fields)[0]), (post) }
+
+/* The number of elements of a constant array. */
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 
 /* ---- scenario_text.c: the raw text, and errors placed in it ------------- */
@@ -270,9 +274,50 @@ int scn_v_role_key(struct check *ck, const cJSON *v);
 
 /* ---- scenario_script.c: what rules and events may say ------------------- */
 
+/*
+ * The largest count a scenario may give (after, times, afterRequests, a
+ * rate limit, an expectation's min and max): a double holds it exactly,
+ * and a uint64_t takes it without a cast that could overflow.
+ */
+#define COUNT_MAX 1000000000
+
+/* Does obj give key (case-sensitive)? */
+bool scn_has(const cJSON *obj, const char *key);
+
+/* Is s one of the n strings of v? */
+bool scn_listed(const char *const *v, size_t n, const char *s);
+
+/* "a, b, c" from the n strings of v into buf, cut to fit len (> 0). */
+void scn_join(const char *const *v, size_t n, char *buf, size_t len);
+
+/*
+ * Check that v is a whole number from lo to hi; what says what it counts
+ * ("an HTTP status"), for the message. 0, or -1 with the error reported.
+ */
+int scn_whole_in(struct check *ck, const cJSON *v, double lo, double hi,
+		 const char *what);
+
+/* Is s an RFC 9110 token, what a header name may be made of? */
+bool scn_header_name_ok(const char *s);
+
+/* Value checks that rules, events, rateLimit and expect share (value_fn). */
+int scn_v_status(struct check *ck, const cJSON *v);  /* 100 to 599 */
+int scn_v_method(struct check *ck, const cJSON *v);  /* GET, POST, ... */
+int scn_v_glob(struct check *ck, const cJSON *v);    /* a path pattern */
+/* A match that counts every request it fits: method, path, token, user
+ * (an event's, a rate limit's); no after, times or probability. */
+int scn_v_count_match(struct check *ck, const cJSON *v);
+
 /* One rule object; an array of them, names unique; the events. */
 int scn_v_rule(struct check *ck, const cJSON *v);
 int scn_v_rules(struct check *ck, const cJSON *v);
 int scn_v_events(struct check *ck, const cJSON *v);
+
+
+/* ---- scenario_expect.c: what rateLimit and expect may say --------------- */
+
+/* The rateLimit object; the expect array, names unique. */
+int scn_v_rate_limit(struct check *ck, const cJSON *v);
+int scn_v_expect(struct check *ck, const cJSON *v);
 
 #endif /* MS_SCENARIO_INT_H */

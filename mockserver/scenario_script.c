@@ -18,6 +18,10 @@
  * Token labels and rule names are not looked up: tokens made at run time
  * have labels too, and rules come and go through POST /__mock/rules. The
  * tables are constant and the checks only read the document.
+ *
+ * The checks of single values that a match and a count need (scn_v_method,
+ * scn_whole_in, ...) are shared with scenario_expect.c through
+ * scenario_int.h, so that a match reads the same wherever it is.
  */
 #include "scenario_int.h"
 
@@ -27,7 +31,6 @@
 #include <strings.h>
 #include "script.h"
 
-#define COUNT_MAX 1000000000  /* the largest after, times, afterRequests */
 #define HEADERS_MAX 8         /* headers one rule may set */
 
 static const char *const methods[] = {
@@ -36,20 +39,16 @@ static const char *const methods[] = {
 
 static const char *const faults[] = { "reset", "truncate", "stall", "empty" };
 
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
+/* ---- Checking: single values, shared with scenario_expect.c ------------- */
 
-/* ---- Checking: single values -------------------------------------------- */
-
-/* Does obj give key? */
-static bool has(const cJSON *obj, const char *key)
+bool scn_has(const cJSON *obj, const char *key)
 {
 	return cJSON_GetObjectItemCaseSensitive(obj, key) != NULL;
 }
 
 
-/* Is s one of the n strings of v? */
-static bool listed(const char *const *v, size_t n, const char *s)
+bool scn_listed(const char *const *v, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i], s) == 0)
@@ -58,8 +57,7 @@ static bool listed(const char *const *v, size_t n, const char *s)
 }
 
 
-/* "a, b, c" from the n strings of v into buf, cut to fit len. */
-static void join(const char *const *v, size_t n, char *buf, size_t len)
+void scn_join(const char *const *v, size_t n, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -74,9 +72,8 @@ static void join(const char *const *v, size_t n, char *buf, size_t len)
 }
 
 
-/* A whole number from lo to hi; what says what it counts. */
-static int whole_in(struct check *ck, const cJSON *v, double lo, double hi,
-		    const char *what)
+int scn_whole_in(struct check *ck, const cJSON *v, double lo, double hi,
+		 const char *what)
 {
 	char found[64];
 	double d = v->valuedouble;
@@ -92,31 +89,69 @@ static int whole_in(struct check *ck, const cJSON *v, double lo, double hi,
 }
 
 
-/* The status a rule answers with, and the counts of rules and events. */
-static int v_status(struct check *ck, const cJSON *v)
+int scn_v_status(struct check *ck, const cJSON *v)
 {
-	return whole_in(ck, v, 100, 599, "an HTTP status");
+	return scn_whole_in(ck, v, 100, 599, "an HTTP status");
 }
 
 
+int scn_v_method(struct check *ck, const cJSON *v)
+{
+	char list[80];
+
+	if (cJSON_IsString(v) &&
+	    scn_listed(methods, COUNT_OF(methods), v->valuestring))
+		return 0;
+	scn_join(methods, COUNT_OF(methods), list, sizeof(list));
+	return scn_fail(ck, "expected a method in capitals, one of %s", list);
+}
+
+
+/* The query and the fragment are never matched, so a pattern that
+ * names them is a mistake. */
+int scn_v_glob(struct check *ck, const cJSON *v)
+{
+	const char *s = cJSON_IsString(v) ? v->valuestring : "";
+
+	if ((s[0] == '/' || s[0] == '*') && !strpbrk(s, " \t\r\n?#"))
+		return 0;
+	return scn_fail(ck, "expected a path pattern starting with '/' or "
+			"'*', without spaces, '?' or '#', like "
+			"/jsm/assets/workspace/*/v1/** (* matches within one "
+			"segment, ** any number of segments)");
+}
+
+
+bool scn_header_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789!#$%&'*+-.^_`|~") == n;
+}
+
+
+/* ---- Checking: single values of rules and events ------------------------ */
+
 static int v_after(struct check *ck, const cJSON *v)
 {
-	return whole_in(ck, v, 0, COUNT_MAX, "how many matching requests "
-			"to let by first");
+	return scn_whole_in(ck, v, 0, COUNT_MAX, "how many matching requests "
+			    "to let by first");
 }
 
 
 static int v_times(struct check *ck, const cJSON *v)
 {
-	return whole_in(ck, v, 1, COUNT_MAX, "how many times at most the "
-			"rule acts");
+	return scn_whole_in(ck, v, 1, COUNT_MAX, "how many times at most the "
+			    "rule acts");
 }
 
 
 static int v_requests(struct check *ck, const cJSON *v)
 {
-	return whole_in(ck, v, 1, COUNT_MAX, "how many matching requests "
-			"fire the event");
+	return scn_whole_in(ck, v, 1, COUNT_MAX, "how many matching requests "
+			    "fire the event");
 }
 
 
@@ -128,33 +163,6 @@ static int v_probability(struct check *ck, const cJSON *v)
 		return scn_fail(ck, "expected a probability: a number greater "
 				"than 0 and at most 1, like 0.5");
 	return 0;
-}
-
-
-/* A method as requests spell it. */
-static int v_method(struct check *ck, const cJSON *v)
-{
-	char list[80];
-
-	if (cJSON_IsString(v) &&
-	    listed(methods, COUNT_OF(methods), v->valuestring))
-		return 0;
-	join(methods, COUNT_OF(methods), list, sizeof(list));
-	return scn_fail(ck, "expected a method in capitals, one of %s", list);
-}
-
-
-/* A path pattern; the query and the fragment are never matched. */
-static int v_glob(struct check *ck, const cJSON *v)
-{
-	const char *s = cJSON_IsString(v) ? v->valuestring : "";
-
-	if ((s[0] == '/' || s[0] == '*') && !strpbrk(s, " \t\r\n?#"))
-		return 0;
-	return scn_fail(ck, "expected a path pattern starting with '/' or "
-			"'*', without spaces, '?' or '#', like "
-			"/jsm/assets/workspace/*/v1/** (* matches within one "
-			"segment, ** any number of segments)");
 }
 
 
@@ -178,9 +186,9 @@ static int v_fault(struct check *ck, const cJSON *v)
 	char list[80];
 
 	if (cJSON_IsString(v) &&
-	    listed(faults, COUNT_OF(faults), v->valuestring))
+	    scn_listed(faults, COUNT_OF(faults), v->valuestring))
 		return 0;
-	join(faults, COUNT_OF(faults), list, sizeof(list));
+	scn_join(faults, COUNT_OF(faults), list, sizeof(list));
 	return scn_fail(ck, "expected a fault, one of %s", list);
 }
 
@@ -199,17 +207,6 @@ static int v_group_refs(struct check *ck, const cJSON *v)
 
 
 /* ---- Checking: rules ---------------------------------------------------- */
-
-/* An RFC 9110 token: what a header name may be made of. */
-static bool header_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 0 &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		      "0123456789!#$%&'*+-.^_`|~") == n;
-}
-
 
 /* The headers that frame the body, which the server must write. */
 static bool header_framing(const char *name)
@@ -237,7 +234,7 @@ static int header_name_fail(struct check *ck, const char *name)
 /* One member of respond.headers: a name and a one-line value. */
 static int v_header(struct check *ck, const cJSON *m)
 {
-	if (!header_name_ok(m->string) || header_framing(m->string))
+	if (!scn_header_name_ok(m->string) || header_framing(m->string))
 		return header_name_fail(ck, m->string);
 	if (!cJSON_IsString(m))
 		return scn_fail(ck, "expected a string%s", scn_found(m));
@@ -264,7 +261,7 @@ static int v_headers(struct check *ck, const cJSON *v)
 
 
 static const struct field respond_fields[] = {
-	{ "status", v_status, NULL, true },
+	{ "status", scn_v_status, NULL, true },
 	{ "headers", v_headers, NULL, false },
 	{ "body", NULL, NULL, false },
 };
@@ -279,8 +276,8 @@ static int v_respond(struct check *ck, const cJSON *v)
 
 
 static const struct field rule_match_fields[] = {
-	{ "method", v_method, NULL, false },
-	{ "path", v_glob, NULL, false },
+	{ "method", scn_v_method, NULL, false },
+	{ "path", scn_v_glob, NULL, false },
 	{ "token", scn_v_text, NULL, false },
 	{ "user", scn_v_user_ref, NULL, false },
 	{ "after", v_after, NULL, false },
@@ -306,7 +303,7 @@ static int v_rule_match(struct check *ck, const cJSON *v)
 static int rule_post(struct check *ck, const cJSON *r)
 {
 	const cJSON *delay = cJSON_GetObjectItemCaseSensitive(r, "delay");
-	bool respond = has(r, "respond"), fault = has(r, "fault");
+	bool respond = scn_has(r, "respond"), fault = scn_has(r, "fault");
 	struct ms_period p = { 0, 0 };
 
 	if (respond && fault)
@@ -440,34 +437,34 @@ static int v_do(struct check *ck, const cJSON *v)
 }
 
 
-/* An event counts requests, so its match cannot skip or draw them. */
-static const struct field event_match_fields[] = {
-	{ "method", v_method, NULL, false },
-	{ "path", v_glob, NULL, false },
+/* An event counts requests, and so does a rate limit: their match
+ * cannot skip or draw them. */
+static const struct field count_match_fields[] = {
+	{ "method", scn_v_method, NULL, false },
+	{ "path", scn_v_glob, NULL, false },
 	{ "token", scn_v_text, NULL, false },
 	{ "user", scn_v_user_ref, NULL, false },
 };
-static const struct shape event_match_shape = SHAPE(event_match_fields,
+static const struct shape count_match_shape = SHAPE(count_match_fields,
 						     NULL);
 
 
-/* Which requests an event counts. */
-static int v_event_match(struct check *ck, const cJSON *v)
+int scn_v_count_match(struct check *ck, const cJSON *v)
 {
-	return scn_check_object(ck, v, &event_match_shape);
+	return scn_check_object(ck, v, &count_match_shape);
 }
 
 
 /* An event fires on a count of requests or at a time, not both. */
 static int on_post(struct check *ck, const cJSON *on)
 {
-	bool count = has(on, "afterRequests"), at = has(on, "at");
+	bool count = scn_has(on, "afterRequests"), at = scn_has(on, "at");
 
 	if (count && at)
 		return scn_fail_key(ck, "at", "expected afterRequests or at, "
 				    "not both: an event fires on a count of "
 				    "requests or at a time");
-	if (at && has(on, "match"))
+	if (at && scn_has(on, "match"))
 		return scn_fail_key(ck, "match", "match says which requests "
 				    "count, so it goes with afterRequests, "
 				    "not at");
@@ -479,7 +476,7 @@ static int on_post(struct check *ck, const cJSON *on)
 
 static const struct field on_fields[] = {
 	{ "afterRequests", v_requests, NULL, false },
-	{ "match", v_event_match, NULL, false },
+	{ "match", scn_v_count_match, NULL, false },
 	{ "at", scn_v_time, NULL, false },
 };
 static const struct shape on_shape = SHAPE(on_fields, on_post);

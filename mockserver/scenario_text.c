@@ -526,11 +526,15 @@ int scn_syntax_error(struct loader *ld, int si, size_t off)
 {
 	const struct source *s = &ld->src[si];
 	struct scan sc = { s->text, s->len, 0, NULL };
+	int rc;
 
 	if (s->len >= 3 && memcmp(s->text, "\xef\xbb\xbf", 3) == 0)
 		sc.i = 3;
 	if (scan_json(&sc))
-		return scn_error_at(ld, si, NULL, 0, false, sc.i,
-				    "invalid JSON: %s", sc.why);
-	return scn_error_at(ld, si, NULL, 0, false, off, "invalid JSON");
+		rc = scn_error_at(ld, si, NULL, 0, false, sc.i,
+				  "invalid JSON: %s", sc.why);
+	else
+		rc = scn_error_at(ld, si, NULL, 0, false, off, "invalid JSON");
+	ld->err->syntax = true;
+	return rc;
 }

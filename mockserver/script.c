@@ -91,7 +91,7 @@ void ms_script_init(struct ms_script *s)
 }
 
 
-static void match_release(struct ms_match *m)
+void ms_match_release(struct ms_match *m)
 {
 	free(m->method);
 	free(m->path);
@@ -115,7 +115,7 @@ static int copy_member(const cJSON *j, const char *key, char **dst)
 }
 
 
-static int match_from_json(const cJSON *j, struct ms_match *m)
+int ms_match_from_json(const cJSON *j, struct ms_match *m)
 {
 	memset(m, 0, sizeof(*m));
 	if (!j)
@@ -124,23 +124,25 @@ static int match_from_json(const cJSON *j, struct ms_match *m)
 	    copy_member(j, "path", &m->path) < 0 ||
 	    copy_member(j, "token", &m->token) < 0 ||
 	    copy_member(j, "user", &m->user) < 0) {
-		match_release(m);
+		ms_match_release(m);
 		return -1;
 	}
 	return 0;
 }
 
 
-static void match_to_json(cJSON *o, const struct ms_match *m)
+int ms_match_to_json(cJSON *o, const struct ms_match *m)
 {
-	if (m->method)
-		cJSON_AddStringToObject(o, "method", m->method);
-	if (m->path)
-		cJSON_AddStringToObject(o, "path", m->path);
-	if (m->token)
-		cJSON_AddStringToObject(o, "token", m->token);
-	if (m->user)
-		cJSON_AddStringToObject(o, "user", m->user);
+	const char *const keys[] = { "method", "path", "token", "user" };
+	const char *const vals[] = { m->method, m->path, m->token, m->user };
+	int rc = 0;
+
+	/* Go on past a failure: the rule and event dumps ignore it and keep
+	 * what they can. */
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (vals[i] && !cJSON_AddStringToObject(o, keys[i], vals[i]))
+			rc = -1;
+	return rc;
 }
 
 
@@ -200,7 +202,7 @@ int ms_rule_from_json(const cJSON *j, struct ms_rule *out)
 	if (delay && ms_period_parse(delay, &p) == 0)
 		out->delay_ms = p.ms;
 	if (copy_member(j, "name", &out->name) < 0 || !out->name ||
-	    match_from_json(match, &out->match) < 0 ||
+	    ms_match_from_json(match, &out->match) < 0 ||
 	    (respond && respond_from_json(respond, out) < 0)) {
 		ms_rule_release(out);
 		return -1;
@@ -212,7 +214,7 @@ int ms_rule_from_json(const cJSON *j, struct ms_rule *out)
 void ms_rule_release(struct ms_rule *r)
 {
 	free(r->name);
-	match_release(&r->match);
+	ms_match_release(&r->match);
 	cJSON_Delete(r->headers);
 	cJSON_Delete(r->body);
 	memset(r, 0, sizeof(*r));
@@ -240,7 +242,7 @@ cJSON *ms_rule_to_json(const struct ms_rule *r, bool counters)
 
 	cJSON_AddStringToObject(o, "name", r->name);
 	m = cJSON_AddObjectToObject(o, "match");
-	match_to_json(m, &r->match);
+	ms_match_to_json(m, &r->match);
 	if (r->after)
 		add_count(m, "after", r->after);
 	if (r->times)
@@ -288,8 +290,8 @@ int ms_event_from_json(const cJSON *j, struct ms_event *out)
 	out->actions = cJSON_Duplicate(cJSON_GetObjectItem(j, "do"), true);
 	if (copy_member(j, "name", &out->name) < 0 || !out->name ||
 	    !out->actions ||
-	    match_from_json(cJSON_GetObjectItem(on, "match"),
-			    &out->match) < 0) {
+	    ms_match_from_json(cJSON_GetObjectItem(on, "match"),
+			       &out->match) < 0) {
 		ms_event_release(out);
 		return -1;
 	}
@@ -310,8 +312,8 @@ cJSON *ms_event_to_json(const struct ms_event *e, bool counters)
 		add_count(on, "afterRequests", e->requests);
 		if (e->match.method || e->match.path || e->match.token ||
 		    e->match.user)
-			match_to_json(cJSON_AddObjectToObject(on, "match"),
-				      &e->match);
+			ms_match_to_json(cJSON_AddObjectToObject(on, "match"),
+					 &e->match);
 	}
 	cJSON_AddItemToObject(o, "do", cJSON_Duplicate(e->actions, true));
 	if (counters) {
@@ -325,7 +327,7 @@ cJSON *ms_event_to_json(const struct ms_event *e, bool counters)
 void ms_event_release(struct ms_event *e)
 {
 	free(e->name);
-	match_release(&e->match);
+	ms_match_release(&e->match);
 	cJSON_Delete(e->actions);
 	memset(e, 0, sizeof(*e));
 }

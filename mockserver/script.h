@@ -34,6 +34,7 @@ struct ms_subject {
 	const char *method;
 	const char *path;          /* without the tenant prefix */
 	const char *token_label;   /* NULL when no known token came */
+	const char *token_id;      /* that token's id, or NULL */
 	const char *user;          /* NULL when nobody could be named */
 };
 
@@ -100,6 +101,20 @@ void ms_script_release(struct ms_script *s);
 /* Does the glob pattern match the whole path? */
 bool ms_glob_match(const char *pattern, const char *path);
 bool ms_match_fits(const struct ms_match *m, const struct ms_subject *subj);
+
+/*
+ * Fill *m from a checked match object j: its string members method, path,
+ * token and user, copied (a member that is absent or not a string stays
+ * NULL; other keys are ignored). j NULL gives an empty match. Returns 0,
+ * or -1 out of memory with m empty. m need not be initialized; release
+ * it with ms_match_release().
+ */
+int ms_match_from_json(const cJSON *j, struct ms_match *m);
+/* Free what m owns and leave it empty (matching anything). */
+void ms_match_release(struct ms_match *m);
+/* Add m's non-NULL members to the object o (borrowed), each that can be.
+ * 0, or -1 when one could not be (out of memory, or o NULL). */
+int ms_match_to_json(cJSON *o, const struct ms_match *m);
 
 /*
  * Build a rule from JSON the scenario checks accepted: {"name", "match",

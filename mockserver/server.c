@@ -18,6 +18,7 @@
 
 #define KEEP_ALIVE_MS "500"
 #define REQUEST_TIMEOUT_MS "10000"
+#define BODY_DEADLINE_MS 10000  /* a whole body must come in this time */
 #define STALL_MS 30000          /* a stall without its own delay */
 
 struct ms_http {
@@ -43,48 +44,98 @@ static bool is_loopback(const char *addr)
 }
 
 
+enum body_read {
+	BODY_OK,
+	BODY_TOO_LARGE,   /* over --max-body */
+	BODY_SHORT,       /* the connection ended before Content-Length */
+	BODY_SLOW,        /* not all there within BODY_DEADLINE_MS */
+	BODY_NO_MEMORY
+};
+
+
+/* Grow a chunked body's buffer, never past max + 1 (enough to tell that
+ * it is too large). Returns 0, or -1 when there is no memory. */
+static int body_grow(char **buf, size_t *cap, size_t max)
+{
+	size_t want = *cap * 2 > max + 1 ? max + 1 : *cap * 2;
+	char *grown = realloc(*buf, want + 1);
+
+	if (!grown)
+		return -1;
+	*buf = grown;
+	*cap = want;
+	return 0;
+}
+
+
 /*
- * Read the body, whether sized or chunked, into a new buffer. Returns 0
- * with *body (caller frees) and *len, 1 when it is over max, -1 when the
- * connection failed.
+ * Read the body, sized or chunked, into a new NUL-terminated buffer
+ * (*body, *len; the caller frees it). A body that is too large, cut
+ * short, or slower in all than BODY_DEADLINE_MS is refused, so that no
+ * request acts on half its input and a trickling client cannot hold a
+ * worker thread for long.
  */
-static int read_body(struct mg_connection *conn, size_t max, char **body,
-		     size_t *len)
+static enum body_read read_body(struct mg_connection *conn, size_t max,
+				char **body, size_t *len)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
-	size_t cap = 4096, n = 0;
+	bool sized = ri->content_length >= 0;
+	int64_t deadline = mono_us() + BODY_DEADLINE_MS * 1000LL;
+	size_t cap = sized ? (size_t)ri->content_length : 4096, n = 0;
+	enum body_read rc = BODY_OK;
 	char *buf;
 	int got;
 
 	*body = NULL;
 	*len = 0;
 	if (ri->content_length > (long long)max)
-		return 1;
+		return BODY_TOO_LARGE;
 	if (ri->content_length == 0)
-		return 0;
-	if (ri->content_length > 0)
-		cap = (size_t)ri->content_length;
-	buf = malloc(cap + 1);
-	while (buf && (got = mg_read(conn, buf + n, cap - n)) > 0) {
+		return BODY_OK;
+	if (!(buf = malloc(cap + 1)))
+		return BODY_NO_MEMORY;
+	while (rc == BODY_OK && !(sized && n == cap)) {
+		if (n == cap && (cap > max || body_grow(&buf, &cap, max) < 0)) {
+			rc = cap > max ? BODY_TOO_LARGE : BODY_NO_MEMORY;
+			break;
+		}
+		if ((got = mg_read(conn, buf + n, cap - n)) <= 0)
+			break;
 		n += (size_t)got;
-		if (n == cap && n <= max) {
-			char *grown = realloc(buf, cap * 2 + 1);
-			if (!grown)
-				break;
-			buf = grown;
-			cap *= 2;
-		}
-		if (n > max) {
-			free(buf);
-			return 1;
-		}
+		if (mono_us() > deadline)
+			rc = BODY_SLOW;
 	}
-	if (!buf)
-		return -1;
+	if (rc == BODY_OK && sized && n < cap)
+		rc = BODY_SHORT;
+	if (rc == BODY_OK && n > max)
+		rc = BODY_TOO_LARGE;
+	if (rc != BODY_OK) {
+		free(buf);
+		return rc;
+	}
 	buf[n] = '\0';
 	*body = buf;
 	*len = n;
-	return 0;
+	return BODY_OK;
+}
+
+
+/* Answer a body that could not be taken. */
+static void body_refused(struct ms_response *resp, enum body_read rc,
+			 size_t max)
+{
+	if (rc == BODY_TOO_LARGE)
+		ms_fail(resp, 413, "body_too_large", NULL,
+			"The request body is over the limit of %zu bytes "
+			"(--max-body)", max);
+	else if (rc == BODY_SLOW)
+		ms_fail(resp, 408, "validation_failed", NULL,
+			"The request body took longer than %d ms to arrive",
+			BODY_DEADLINE_MS);
+	else
+		ms_fail(resp, 400, "validation_failed", NULL,
+			"The request body ended before its Content-Length; "
+			"nothing was done");
 }
 
 
@@ -175,7 +226,9 @@ static void request_from(const struct mg_request_info *ri,
 		headers[i].value = ri->http_headers[i].value;
 	}
 	req->method = ri->request_method;
-	req->path = ri->local_uri ? ri->local_uri : "/";
+	/* Not local_uri: civetweb folds "/t/../x" into "/x" there, which
+	 * would move a request to another tenant or plane unseen. */
+	req->path = ri->local_uri_raw ? ri->local_uri_raw : "/";
 	req->query = ri->query_string;
 	req->headers = headers;
 	req->nheaders = ri->num_headers;
@@ -193,23 +246,17 @@ static int on_request(struct mg_connection *conn)
 	struct ms_request req;
 	int64_t started = mono_us();
 	char *body = NULL;
-	int rc;
+	enum body_read rc;
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
 	request_from(ri, &req, headers);
 	rc = read_body(conn, h->srv->max_body, &body, &req.body_len);
 	req.body = body;
-	if (rc == 1) {
-		ms_fail(&resp, 413, "body_too_large", NULL,
-			"The request body is over the limit of %zu bytes "
-			"(--max-body)", h->srv->max_body);
-	} else if (rc < 0) {
-		ms_fail(&resp, 400, "validation_failed", NULL,
-			"The request body could not be read");
-	} else {
+	if (rc != BODY_OK)
+		body_refused(&resp, rc, h->srv->max_body);
+	else
 		ms_dispatch(h->srv, &req, &resp);
-	}
 	if (resp.fault)
 		write_fault(conn, &resp);
 	else

@@ -80,6 +80,7 @@ void ms_state_init(struct ms_state *st)
 	ms_token_store_init(&st->tokens);
 	ms_rng_init(&st->rng, false, 0, NULL);
 	ms_script_init(&st->script);
+	ms_rate_limit_init(&st->rate_limit);
 
 	for (size_t i = 0; i < sizeof(default_roles) / sizeof(*default_roles);
 	     i++)
@@ -131,6 +132,8 @@ void ms_state_release(struct ms_state *st)
 	free(st->workspace_id);
 	ms_token_store_release(&st->tokens);
 	ms_script_release(&st->script);
+	ms_rate_limit_release(&st->rate_limit);
+	cJSON_Delete(st->expect);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 #include "mstime.h"
+#include "ratelimit.h"
 #include "rng.h"
 #include "script.h"
 #include "token.h"
@@ -84,6 +85,8 @@ struct ms_state {
 	struct ms_token_store tokens;
 	struct ms_rng rng;
 	struct ms_script script;          /* rules and events */
+	struct ms_rate_limit rate_limit;  /* "rateLimit"; off when absent */
+	cJSON *expect;                    /* the checked "expect", or NULL */
 };
 
 /* Empty state: nothing initialized, no people, the default roles and

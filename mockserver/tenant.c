@@ -19,7 +19,8 @@ bool ms_tenant_name_valid(const char *name)
 		      c == '-'))
 			return false;
 	}
-	return n >= 1 && n <= MS_TENANT_NAME_MAX;
+	return n >= 1 && n <= MS_TENANT_NAME_MAX && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0;
 }
 
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "text.h"
 #include "token.h"
 
 /* An entry of the secret index: a secret, a hash of it for ordering, and
@@ -88,36 +89,6 @@ enum ms_token_status ms_token_status(const struct ms_token *t,
 }
 
 
-/* Length of the UTF-8 sequence starting at p (1-4), or 0 when it is not
- * valid UTF-8: overlong forms, surrogates and values past U+10FFFF are
- * refused. */
-static size_t utf8_seq_len(const unsigned char *p)
-{
-	uint32_t cp;
-	size_t n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
-
 static int is_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
@@ -137,8 +108,8 @@ int ms_token_label_check(const char *label, char **out, const char **why)
 	while (end > p && is_space(end[-1]))
 		end--;
 	for (const unsigned char *q = p; q < end;) {
-		size_t n = utf8_seq_len(q);
-		if (n == 0 || q + n > end) {
+		size_t n = ms_utf8_seq_len(q, (size_t)(end - q));
+		if (n == 0) {
 			*why = "must be valid UTF-8";
 			return -1;
 		}

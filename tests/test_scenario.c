@@ -554,7 +554,8 @@ static void test_scenario_keeps_scripted_keys(void **state)
 
 	(void)state;
 	snprintf(text, sizeof(text), "{\"rules\": %s, \"events\": [],"
-		 " \"expect\": [], \"rateLimit\": {\"limit\": 10}}", rules);
+		 " \"expect\": [], \"rateLimit\": {\"limit\": 10, "
+		 "\"window\": \"PT1M\"}}", rules);
 	doc = expect_loaded("scripted.json", text);
 	want = cJSON_Parse(rules);
 	assert_true(cJSON_Compare(cJSON_GetObjectItem(doc, "rules"), want,
@@ -1008,6 +1009,8 @@ static void test_scenario_dump_omits_empty_script(void **state)
 	back = ms_scenario_from_state(&st);
 	assert_null(cJSON_GetObjectItem(back, "rules"));
 	assert_null(cJSON_GetObjectItem(back, "events"));
+	assert_null(cJSON_GetObjectItem(back, "rateLimit"));
+	assert_null(cJSON_GetObjectItem(back, "expect"));
 	cJSON_Delete(back);
 	ms_state_release(&st);
 	cJSON_Delete(doc);
@@ -1098,12 +1101,402 @@ static void test_scenario_parse_rules_refused(void **state)
 }
 
 
+/* ---- Rate limit and expectations ---------------------------------------- */
+
+static void test_scenario_rate_limit_refusals(void **state)
+{
+	static const struct refusal r[] = {
+		{ "{\"rateLimit\": {\"window\": \"PT1M\"}}\n",
+		  { "rl-nolimit.json", 1, 15, "rateLimit.limit",
+		    "missing required key 'limit'" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 0, \"window\": \"PT1M\"}}\n",
+		  { "rl-limit0.json", 2, 12, "rateLimit.limit",
+		    "expected how many requests a window allows: a whole "
+		    "number from 1 to 1000000000, found 0" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 1000000001,\n"
+		  "  \"window\": \"PT1M\"}}\n",
+		  { "rl-limitbig.json", 2, 12, "rateLimit.limit",
+		    "from 1 to 1000000000, found 1000000001" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 2.5, \"window\": \"PT1M\"}}\n",
+		  { "rl-limitfrac.json", 2, 12, "rateLimit.limit",
+		    "found 2.5" } },
+		{ "{\n"
+		  "  \"rateLimit\": {\"limit\": 10}\n"
+		  "}\n",
+		  { "rl-nowindow.json", 2, 16, "rateLimit.window",
+		    "missing required key 'window'" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 10, \"window\": \"P1M\"}}\n",
+		  { "rl-months.json", 2, 26, "rateLimit.window",
+		    "a window cannot count months or years" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 10, \"window\": \"PT0S\"}}\n",
+		  { "rl-zero.json", 2, 26, "rateLimit.window",
+		    "expected a window longer than zero and at most 31 "
+		    "days" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 10, \"window\": \"P32D\"}}\n",
+		  { "rl-long.json", 2, 26, "rateLimit.window",
+		    "at most 31 days (P31D)" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 10, \"window\": \"1 min\"}}\n",
+		  { "rl-text.json", 2, 26, "rateLimit.window",
+		    "expected a window: an ISO-8601 period like PT1M" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 10, \"window\": \"PT1M\",\n"
+		  "  \"scope\": \"org\"}}\n",
+		  { "rl-scope.json", 3, 12, "rateLimit.scope",
+		    "expected a scope, one of token, user, tenant" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 10, \"window\": \"PT1M\",\n"
+		  "  \"reason\": \"\"}}\n",
+		  { "rl-reason.json", 3, 13, "rateLimit.reason",
+		    "expected a non-empty string" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 10, \"window\": \"PT1M\",\n"
+		  "  \"reason\": \"a\\nb\"}}\n",
+		  { "rl-reason-nl.json", 3, 13, "rateLimit.reason",
+		    "expected a reason on one line" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 10, \"window\": \"PT1M\",\n"
+		  "  \"match\": {\"path\": \"/**\", \"after\": 1}}}\n",
+		  { "rl-after.json", 3, 28, "rateLimit.match.after",
+		    "unknown key 'after'; expected one of method, path, token, "
+		    "user" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 10, \"window\": \"PT1M\",\n"
+		  "  \"match\": {\"user\": \"zed\"}}}\n",
+		  { "rl-user.json", 3, 21, "rateLimit.match.user",
+		    "no user has accountId 'zed'" } },
+		{ "{\n"
+		  "  \"rateLimit\": 10\n"
+		  "}\n",
+		  { "rl-number.json", 2, 16, "rateLimit",
+		    "expected an object, found a number" } },
+		{ "{\"rateLimit\": {\n"
+		  "  \"limit\": 10, \"window\": \"PT1M\",\n"
+		  "  \"burst\": 2}}\n",
+		  { "rl-unknown.json", 3, 3, "rateLimit.burst",
+		    "unknown key 'burst'; expected one of limit, window, "
+		    "scope, reason, match" } },
+	};
+
+	(void)state;
+	expect_refusals(r, sizeof(r) / sizeof(r[0]));
+}
+
+
+static void test_scenario_expect_refusals(void **state)
+{
+	static const struct refusal r[] = {
+		{ "{\n"
+		  "  \"expect\": {}\n"
+		  "}\n",
+		  { "x-object.json", 2, 13, "expect",
+		    "expected an array, found an object" } },
+		{ "{\"expect\": [\n"
+		  "  1\n"
+		  "]}\n",
+		  { "x-item.json", 2, 3, "expect[0]",
+		    "expected an expectation object with a name and a kind, "
+		    "found a number" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\"}\n"
+		  "]}\n",
+		  { "x-nokind.json", 2, 3, "expect[0].kind",
+		    "missing required key 'kind'; expected one of count, "
+		    "order, header, respectsRetryAfter, stopsAfter401, "
+		    "noUnknownRoutes, exitStatus" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"sometimes\"}\n"
+		  "]}\n",
+		  { "x-kind.json", 2, 25, "expect[0].kind",
+		    "expected a kind, one of count, order, header" } },
+		{ "{\"expect\": [\n"
+		  "  {\"kind\": \"noUnknownRoutes\"}\n"
+		  "]}\n",
+		  { "x-noname.json", 2, 3, "expect[0].name",
+		    "missing required key 'name'" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"\", \"kind\": \"noUnknownRoutes\"}\n"
+		  "]}\n",
+		  { "x-emptyname.json", 2, 12, "expect[0].name",
+		    "expected a non-empty string" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"noUnknownRoutes\"},\n"
+		  "  {\"name\": \"b\", \"kind\": \"stopsAfter401\"},\n"
+		  "  {\"name\": \"a\", \"kind\": \"stopsAfter401\"}\n"
+		  "]}\n",
+		  { "x-dupname.json", 4, 12, "expect[2].name",
+		    "duplicate name 'a': expect[0] (" } },
+	};
+
+	(void)state;
+	expect_refusals(r, sizeof(r) / sizeof(r[0]));
+}
+
+
+/* Each kind takes its own keys, and checks them. */
+static void test_scenario_expect_kind_refusals(void **state)
+{
+	static const struct refusal r[] = {
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"count\",\n"
+		  "   \"max\": 3, \"first\": {}}\n"
+		  "]}\n",
+		  { "k-count-key.json", 3, 14, "expect[0].first",
+		    "unknown key 'first' for a count expectation; count takes "
+		    "name, kind, match, min, max" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"count\",\n"
+		  "   \"match\": {\"path\": \"**\"}}\n"
+		  "]}\n",
+		  { "k-count-bound.json", 2, 3, "expect[0]",
+		    "a count expectation needs min, max or both" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"count\",\n"
+		  "   \"min\": 5, \"max\": 2}\n"
+		  "]}\n",
+		  { "k-count-order.json", 3, 21, "expect[0].max",
+		    "expected max of at least min (5), found 2" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"count\",\n"
+		  "   \"min\": -1}\n"
+		  "]}\n",
+		  { "k-count-neg.json", 3, 11, "expect[0].min",
+		    "expected a number of requests: a whole number from 0 to "
+		    "1000000000, found -1" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"count\", \"min\": 1,\n"
+		  "   \"match\": {\"status\": 99}}\n"
+		  "]}\n",
+		  { "k-status.json", 3, 24, "expect[0].match.status",
+		    "expected an HTTP status: a whole number from 100 to 599, "
+		    "found 99" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"count\", \"min\": 1,\n"
+		  "   \"match\": {\"method\": \"get\"}}\n"
+		  "]}\n",
+		  { "k-method.json", 3, 24, "expect[0].match.method",
+		    "expected a method in capitals, one of GET, POST" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"count\", \"min\": 1,\n"
+		  "   \"match\": {\"times\": 1}}\n"
+		  "]}\n",
+		  { "k-times.json", 3, 14, "expect[0].match.times",
+		    "unknown key 'times'; expected one of method, path, token, "
+		    "user, status" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"order\",\n"
+		  "   \"first\": {\"path\": \"/a\"}}\n"
+		  "]}\n",
+		  { "k-order-then.json", 2, 3, "expect[0].then",
+		    "missing required key 'then'" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"order\",\n"
+		  "   \"first\": {\"path\": \"a\"},\n"
+		  "   \"then\": {\"path\": \"/b\"}}\n"
+		  "]}\n",
+		  { "k-order-path.json", 3, 22, "expect[0].first.path",
+		    "expected a path pattern starting with '/' or '*'" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"header\",\n"
+		  "   \"equals\": \"x\"}\n"
+		  "]}\n",
+		  { "k-header-none.json", 2, 3, "expect[0].header",
+		    "missing required key 'header'" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"header\",\n"
+		  "   \"header\": \"Accept Language\"}\n"
+		  "]}\n",
+		  { "k-header-name.json", 3, 14, "expect[0].header",
+		    "expected a header name: letters, digits" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"header\",\n"
+		  "   \"header\": \"Accept\", \"equals\": 5}\n"
+		  "]}\n",
+		  { "k-header-equals.json", 3, 34, "expect[0].equals",
+		    "expected a string, found a number" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"noUnknownRoutes\",\n"
+		  "   \"match\": {\"path\": \"**\"}}\n"
+		  "]}\n",
+		  { "k-routes.json", 3, 4, "expect[0].match",
+		    "unknown key 'match' for a noUnknownRoutes expectation; "
+		    "noUnknownRoutes takes name, kind" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"respectsRetryAfter\",\n"
+		  "   \"min\": 1}\n"
+		  "]}\n",
+		  { "k-retry.json", 3, 4, "expect[0].min",
+		    "unknown key 'min' for a respectsRetryAfter expectation; "
+		    "respectsRetryAfter takes name, kind, match" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"stopsAfter401\",\n"
+		  "   \"match\": {\"user\": \"zed\"}}\n"
+		  "]}\n",
+		  { "k-401.json", 3, 22, "expect[0].match.user",
+		    "no user has accountId 'zed'" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"exitStatus\"}\n"
+		  "]}\n",
+		  { "k-exit-none.json", 2, 3, "expect[0]",
+		    "an exitStatus expectation needs one of \"zero\": true" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"exitStatus\",\n"
+		  "   \"zero\": true, \"equals\": 0}\n"
+		  "]}\n",
+		  { "k-exit-two.json", 3, 28, "expect[0].equals",
+		    "not both zero and equals" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"exitStatus\",\n"
+		  "   \"zero\": false}\n"
+		  "]}\n",
+		  { "k-exit-false.json", 3, 12, "expect[0].zero",
+		    "expected true" } },
+		{ "{\"expect\": [\n"
+		  "  {\"name\": \"a\", \"kind\": \"exitStatus\",\n"
+		  "   \"equals\": 256}\n"
+		  "]}\n",
+		  { "k-exit-256.json", 3, 14, "expect[0].equals",
+		    "expected an exit status: a whole number from 0 to 255, "
+		    "found 256" } },
+	};
+
+	(void)state;
+	expect_refusals(r, sizeof(r) / sizeof(r[0]));
+}
+
+
+/* The edges that pass: the largest limit and window, min equal to max,
+ * exit statuses 0 and 255. */
+static void test_scenario_checks_edges_load(void **state)
+{
+	(void)state;
+	cJSON_Delete(expect_loaded("c-edges.json",
+				   "{\"rateLimit\": {\"limit\": 1000000000, "
+				   "\"window\": \"P31D\", "
+				   "\"scope\": \"tenant\"},\n"
+				   " \"expect\": [{\"name\": \"a\", "
+				   "\"kind\": \"count\", \"min\": 3, "
+				   "\"max\": 3},\n"
+				   "  {\"name\": \"b\", "
+				   "\"kind\": \"exitStatus\", "
+				   "\"equals\": 255},\n"
+				   "  {\"name\": \"c\", "
+				   "\"kind\": \"exitStatus\", "
+				   "\"equals\": 0}]}\n"));
+}
+
+
+/* The rateLimit and expect of SPEC.md section 6, with a user to name. */
+static const char checks_text[] =
+	"{\"users\": [{\"accountId\": \"acc-ada\"}],\n"
+	" \"rateLimit\": {\"limit\": 10, \"window\": \"PT1M\", "
+	"\"scope\": \"token\",\n"
+	"   \"reason\": \"jira-quota-based\",\n"
+	"   \"match\": {\"path\": \"/jsm/**\", \"user\": \"acc-ada\"}},\n"
+	" \"expect\": [\n"
+	"  {\"name\": \"validates first\", \"kind\": \"order\",\n"
+	"   \"first\": {\"path\": \"**/client/info\"},\n"
+	"   \"then\": {\"path\": \"**/adapters/runs\", "
+	"\"status\": 202}},\n"
+	"  {\"name\": \"few calls\", \"kind\": \"count\", "
+	"\"match\": {\"path\": \"**\"},\n"
+	"   \"min\": 1, \"max\": 20},\n"
+	"  {\"name\": \"asks for JSON\", \"kind\": \"header\", "
+	"\"match\": {\"path\": \"**\"},\n"
+	"   \"header\": \"Accept\", \"equals\": \"application/json\"},\n"
+	"  {\"name\": \"waits\", \"kind\": \"respectsRetryAfter\"},\n"
+	"  {\"name\": \"stops on 401\", \"kind\": \"stopsAfter401\",\n"
+	"   \"match\": {\"user\": \"acc-ada\", \"method\": \"GET\"}},\n"
+	"  {\"name\": \"known routes\", \"kind\": \"noUnknownRoutes\"},\n"
+	"  {\"name\": \"fails loudly\", \"kind\": \"exitStatus\", "
+	"\"nonZero\": true}\n"
+	" ]}\n";
+
+
+static void test_scenario_checks_apply(void **state)
+{
+	cJSON *doc = expect_loaded("checks.json", checks_text);
+	struct ms_state st;
+
+	(void)state;
+	apply(doc, &st, false, "default");
+	assert_true(st.rate_limit.enabled);
+	assert_int_equal(st.rate_limit.limit, 10);
+	assert_int_equal(st.rate_limit.window_ms, 60000);
+	assert_int_equal(st.rate_limit.scope, MS_RATE_TOKEN);
+	assert_string_equal(st.rate_limit.reason, "jira-quota-based");
+	assert_string_equal(st.rate_limit.match.path, "/jsm/**");
+	assert_string_equal(st.rate_limit.match.user, "acc-ada");
+	assert_null(st.rate_limit.match.method);
+	assert_non_null(st.expect);
+	assert_true(cJSON_Compare(st.expect, cJSON_GetObjectItem(doc,
+								 "expect"),
+				  1));
+	ms_state_release(&st);
+	cJSON_Delete(doc);
+}
+
+
+/* No rateLimit: the limit is off; an empty expect stays given. */
+static void test_scenario_checks_absent(void **state)
+{
+	cJSON *doc = expect_loaded("no-checks.json", "{\"expect\": []}\n");
+	cJSON *back;
+	struct ms_state st;
+
+	(void)state;
+	apply(doc, &st, false, "default");
+	assert_false(st.rate_limit.enabled);
+	assert_int_equal(cJSON_GetArraySize(st.expect), 0);
+	back = ms_scenario_from_state(&st);
+	assert_null(cJSON_GetObjectItem(back, "rateLimit"));
+	assert_true(cJSON_IsArray(cJSON_GetObjectItem(back, "expect")));
+	cJSON_Delete(back);
+	ms_state_release(&st);
+	cJSON_Delete(doc);
+}
+
+
+static void test_scenario_checks_round_trip(void **state)
+{
+	cJSON *doc = expect_loaded("checks-trip.json", checks_text);
+	cJSON *first, *again;
+	struct ms_state a, b;
+
+	(void)state;
+	apply(doc, &a, false, "default");
+	reload(&a, &b, &first, &again);
+	assert_true(b.rate_limit.enabled);
+	assert_int_equal(b.rate_limit.limit, a.rate_limit.limit);
+	assert_int_equal(b.rate_limit.window_ms, a.rate_limit.window_ms);
+	assert_true(cJSON_Compare(cJSON_GetObjectItem(doc, "rateLimit"),
+				  cJSON_GetObjectItem(first, "rateLimit"), 1));
+	assert_true(cJSON_Compare(cJSON_GetObjectItem(first, "rateLimit"),
+				  cJSON_GetObjectItem(again, "rateLimit"), 1));
+	assert_true(cJSON_Compare(cJSON_GetObjectItem(doc, "expect"),
+				  cJSON_GetObjectItem(again, "expect"), 1));
+	ms_state_release(&a);
+	ms_state_release(&b);
+	cJSON_Delete(first);
+	cJSON_Delete(again);
+	cJSON_Delete(doc);
+}
+
+
 static void test_scenario_error_format(void **state)
 {
 	struct ms_scenario_error err = {
-		"s.json", 3, 7, "users[0]", "expected a string"
+		"s.json", 3, 7, "users[0]", "expected a string", false
 	};
-	struct ms_scenario_error bare = { "", 0, 0, "", "out of memory" };
+	struct ms_scenario_error bare = {
+		"", 0, 0, "", "out of memory", false
+	};
 	char buf[256];
 
 	(void)state;
@@ -1149,6 +1542,13 @@ int main(void)
 		cmocka_unit_test(test_scenario_dump_omits_empty_script),
 		cmocka_unit_test(test_scenario_parse_rules),
 		cmocka_unit_test(test_scenario_parse_rules_refused),
+		cmocka_unit_test(test_scenario_rate_limit_refusals),
+		cmocka_unit_test(test_scenario_expect_refusals),
+		cmocka_unit_test(test_scenario_expect_kind_refusals),
+		cmocka_unit_test(test_scenario_checks_edges_load),
+		cmocka_unit_test(test_scenario_checks_apply),
+		cmocka_unit_test(test_scenario_checks_absent),
+		cmocka_unit_test(test_scenario_checks_round_trip),
 		cmocka_unit_test(test_scenario_error_format),
 	};
 

@@ -1,0 +1,148 @@
+/*
+ * text: see text.h.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "text.h"
+
+
+size_t ms_utf8_seq_len(const unsigned char *p, size_t avail)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (avail == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+
+bool ms_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = ms_utf8_seq_len(p + i, len - i);
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+
+/* Is the escape at t[i] (a backslash in a string) \u0000? */
+static bool nul_escape(const char *t, size_t len, size_t i)
+{
+	return i + 5 < len && t[i + 1] == 'u' && t[i + 2] == '0' &&
+	       t[i + 3] == '0' && t[i + 4] == '0' && t[i + 5] == '0';
+}
+
+
+int ms_json_screen(const char *text, size_t len, const char **why)
+{
+	bool in_string = false;
+	int depth = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\' && nul_escape(text, len, i)) {
+				*why = "strings must not contain \\u0000";
+				return -1;
+			}
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > MS_JSON_DEPTH_MAX) {
+				*why = "nested more than 64 levels deep";
+				return -1;
+			}
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return 0;
+}
+
+
+char *ms_text_clean(const char *s, size_t len, size_t max,
+		    bool keep_newlines, bool *cut)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = malloc(len * 3 + 1);   /* U+FFFD is 3 bytes */
+	size_t o = 0, i = 0;
+
+	if (!out)
+		return NULL;
+	*cut = false;
+	while (i < len) {
+		size_t n = ms_utf8_seq_len(p + i, len - i);
+		size_t need = n ? n : 3;
+		if (o + need > max) {
+			*cut = true;
+			break;
+		}
+		if (n == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f) &&
+		    !(keep_newlines && p[i] && strchr("\n\r\t", p[i]))) {
+			out[o++] = '?';
+		} else {
+			memcpy(out + o, p + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+
+int ms_parse_count(const char *text, unsigned long long min,
+		   unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!text || *text < '0' || *text > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (*end || errno || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * text: checks and repairs of untrusted text, shared by every module that
+ * takes it from a request or a file.
+ *
+ * cJSON parses recursively on the caller's stack and keeps strings as C
+ * strings, so JSON from a client is screened first: nesting deeper than
+ * MS_JSON_DEPTH_MAX would overflow a worker thread's stack, and a \u0000
+ * escape would cut a string short without a word. Text that goes into
+ * the journal, the log or a message is made valid UTF-8 first, so that
+ * what the mock prints is always readable JSON. Pure functions, no state.
+ */
+#ifndef MS_TEXT_H
+#define MS_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define MS_JSON_DEPTH_MAX 64
+
+/* Length of the valid UTF-8 sequence at p (1-4; p may hold fewer than 4
+ * bytes if NUL-terminated), or 0 when p does not start one. */
+size_t ms_utf8_seq_len(const unsigned char *p, size_t avail);
+
+bool ms_utf8_valid(const char *s, size_t len);
+
+/*
+ * Screen JSON text before it is parsed: nesting at most
+ * MS_JSON_DEPTH_MAX, no \u0000 escape. Returns 0, or -1 with *why (a
+ * static message). Says nothing else of the text's validity.
+ */
+int ms_json_screen(const char *text, size_t len, const char **why);
+
+/*
+ * A copy of at most max bytes of s (len bytes) that is valid UTF-8: each
+ * invalid byte becomes U+FFFD, control characters become '?' unless
+ * keep_newlines and they are \n, \r or \t, and the cut never splits a
+ * character. Sets *cut when bytes were left out. The caller frees;
+ * NULL only when out of memory.
+ */
+char *ms_text_clean(const char *s, size_t len, size_t max,
+		    bool keep_newlines, bool *cut);
+
+/* A whole decimal number from text in [min, max], nothing else around
+ * it (no sign, no space). Returns 0 and *out, or -1. */
+int ms_parse_count(const char *text, unsigned long long min,
+		   unsigned long long max, unsigned long long *out);
+
+#endif /* MS_TEXT_H */
