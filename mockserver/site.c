@@ -321,8 +321,10 @@ static int role_members(struct ms_call *call, const cJSON *body,
 		}
 		if (!visible) {
 			ms_fail(call->resp, 400, "validation_failed", key,
-				"%s '%s' is not visible in Assets",
-				groups ? "Group" : "User", name);
+				"%s '%s' %s", groups ? "Group" : "User", name,
+				(groups ? (const void *)g : (const void *)u)
+					? "is not visible in Assets"
+					: "does not exist");
 			return -1;
 		}
 		if (!ms_strv_has(out, name))
