@@ -527,7 +527,7 @@ static void journal_record(struct ms_call *call, enum ms_plane plane,
 	cJSON_AddStringToObject(e, "tenant", call->tenant->name);
 	cJSON_AddStringToObject(e, "time", ms_time_format(call->now, t));
 	cJSON_AddStringToObject(e, "wallTime",
-				ms_time_format(ms_wall_now(), t));
+				ms_time_format(call->arrived, t));
 	cJSON_AddStringToObject(e, "plane", plane == MS_PLANE_SITE
 						    ? "site" : "gateway");
 	cJSON_AddStringToObject(e, "method", req->method);
@@ -812,7 +812,8 @@ void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 		 struct ms_response *resp)
 {
 	int64_t started = mono_us();
-	struct ms_call call = {.srv = srv, .req = req, .resp = resp};
+	struct ms_call call = {.srv = srv, .req = req, .resp = resp,
+			       .arrived = ms_wall_now()};
 	char name[MS_TENANT_NAME_MAX + 1];
 	const struct ms_route *routes, *r;
 	enum ms_plane plane;

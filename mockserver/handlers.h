@@ -29,6 +29,7 @@ struct ms_call {
 	const char *path;             /* req->path less the tenant prefix */
 	struct ms_response *resp;
 	ms_time_t now;                /* the tenant's virtual now */
+	ms_time_t arrived;            /* wall time the request came */
 	char params[MS_PARAMS_MAX][MS_PARAM_LEN];
 	struct ms_user *user;         /* the site caller */
 	struct ms_token *token;       /* the gateway caller */

@@ -115,6 +115,26 @@ static int run_option(struct run_options *o, int c, const char *arg)
 }
 
 
+/* Can the reports be written? Checked before the client runs, so that a
+ * typo does not cost a whole run. 0, or -1 after saying why. */
+static int reports_writable(const struct run_options *o)
+{
+	const char *paths[] = {o->report_xml, o->report_json};
+
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f = paths[i] ? fopen(paths[i], "a") : NULL;
+		if (paths[i] && !f) {
+			fprintf(stderr, "dm-mockserver run: cannot write "
+				"'%s': %s\n", paths[i], strerror(errno));
+			return -1;
+		}
+		if (f)
+			fclose(f);
+	}
+	return 0;
+}
+
+
 /* 0 with o filled, 1 after --help, -1 after saying what is wrong. */
 static int parse_run(int argc, char **argv, struct run_options *o)
 {
@@ -137,7 +157,7 @@ static int parse_run(int argc, char **argv, struct run_options *o)
 		return -1;
 	}
 	o->client = argv + optind;
-	return 0;
+	return reports_writable(o);
 }
 
 

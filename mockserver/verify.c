@@ -332,14 +332,16 @@ static void check_known_routes(const cJSON *c, const struct ms_journal *j,
 		if (cJSON_IsString(cJSON_GetObjectItem(e, "route")))
 			continue;
 		if (bad++ == 0)
-			say(out, "request #%llu %s %s has no route",
+			say(out, "request #%llu %s %s went to no route "
+			    "the mock knows (answered %.0f)",
 			    (unsigned long long)seq_of(e),
-			    entry_str(e, "method"), entry_str(e, "path"));
+			    entry_str(e, "method"), entry_str(e, "path"),
+			    entry_num(e, "status"));
 		cite(out, e);
 	}
 	out->passed = bad == 0;
 	if (!bad)
-		say(out, "every request went to a known route");
+		say(out, "every request went to a known route and method");
 }
 
 
