@@ -102,3 +102,20 @@ clean:
 ## help: this list
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+# Benchmarks: a civetweb "hello" server as the ceiling and a start-up
+# timer, built with the flags of the server (tests/bench/).
+.PHONY: bench
+BENCH_BINS := $(BUILD)/bench-hello $(BUILD)/bench-readytime
+
+$(BUILD)/bench-%: tests/bench/%.c | $(BUILD)
+	@echo "  BENCH-CC $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
+
+## bench: install wrk if missing, build, print throughput, start-up,
+##        memory, scale and soak figures against their targets (a few
+##        minutes; figures are reported, never asserted)
+bench: deps
+	$(Q)sh tests/bench/deps.sh
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)sh tests/bench/run.sh $(BUILD)
