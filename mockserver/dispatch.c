@@ -34,10 +34,16 @@ const char *ms_request_header(const struct ms_request *req,
 const char *ms_query_param(const struct ms_request *req, const char *name,
 			   char *buf, size_t len)
 {
-	if (!req->query)
+	int n;
+
+	if (!req->query || len < 2)
 		return NULL;
-	if (mg_get_var(req->query, strlen(req->query), name, buf, len) < 0)
+	n = mg_get_var(req->query, strlen(req->query), name, buf, len);
+	if (n == -1)
 		return NULL;
+	/* Too long for buf (-2), or a %00 inside: a value no check takes. */
+	if (n < 0 || strlen(buf) != (size_t)n)
+		strcpy(buf, MS_QUERY_MALFORMED);
 	return buf;
 }
 

@@ -76,9 +76,14 @@ void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 const char *ms_request_header(const struct ms_request *req,
 			      const char *name);
 
+/* What ms_query_param() gives for a value too long or holding %00:
+ * DEL, which no parameter's check accepts, so the caller answers 400. */
+#define MS_QUERY_MALFORMED "\x7f"
+
 /*
- * Find a query parameter (not decoded: our parameters are plain words
- * and numbers). Copies its value into buf and returns buf, or NULL.
+ * Find a query parameter, percent-decoded, and copy its value into buf
+ * (len bytes). Returns buf, or NULL when absent. A value that does not
+ * fit or holds %00 comes back as MS_QUERY_MALFORMED.
  */
 const char *ms_query_param(const struct ms_request *req, const char *name,
 			   char *buf, size_t len);

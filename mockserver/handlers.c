@@ -73,10 +73,42 @@ void ms_fail_gateway_401(struct ms_response *resp, const char *reason)
 }
 
 
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+
+/* The first key that an object in the tree j gives twice, or NULL.
+ * Sorting each object's names keeps it O(n log n) for large bodies. */
+static const char *duplicate_key(const cJSON *j)
+{
+	const char **names, *dup = NULL;
+	const cJSON *c;
+	int n = cJSON_GetArraySize(j), k = 0;
+
+	if (cJSON_IsObject(j) && n > 1 &&
+	    (names = malloc((size_t)n * sizeof(*names))) != NULL) {
+		cJSON_ArrayForEach(c, j)
+			names[k++] = c->string;
+		qsort(names, (size_t)n, sizeof(*names), name_cmp);
+		for (int i = 1; i < n && !dup; i++)
+			if (strcmp(names[i - 1], names[i]) == 0)
+				dup = names[i];
+		free(names);
+	}
+	cJSON_ArrayForEach(c, j) {
+		if (!dup)
+			dup = duplicate_key(c);
+	}
+	return dup;
+}
+
+
 cJSON *ms_call_json_object(struct ms_call *call)
 {
 	const struct ms_request *req = call->req;
-	const char *end = NULL, *why;
+	const char *end = NULL, *why, *dup;
 	cJSON *doc;
 
 	if (ms_json_screen(req->body, req->body_len, &why) < 0) {
@@ -105,6 +137,12 @@ cJSON *ms_call_json_object(struct ms_call *call)
 		cJSON_Delete(doc);
 		ms_fail(call->resp, 400, "validation_failed", NULL,
 			"The request body must be a JSON object.");
+		return NULL;
+	}
+	if ((dup = duplicate_key(doc)) != NULL) {
+		ms_fail(call->resp, 400, "validation_failed", dup,
+			"'%s' is given twice", dup);
+		cJSON_Delete(doc);
 		return NULL;
 	}
 	return doc;

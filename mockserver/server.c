@@ -99,7 +99,9 @@ static enum body_read read_body(struct mg_connection *conn, size_t max,
 			rc = cap > max ? BODY_TOO_LARGE : BODY_NO_MEMORY;
 			break;
 		}
-		if ((got = mg_read(conn, buf + n, cap - n)) <= 0)
+		if ((got = mg_read(conn, buf + n, cap - n)) < 0)
+			rc = BODY_SHORT;    /* a broken chunk, a reset */
+		if (got <= 0)
 			break;
 		n += (size_t)got;
 		if (mono_us() > deadline)
@@ -124,6 +126,8 @@ static enum body_read read_body(struct mg_connection *conn, size_t max,
 static void body_refused(struct ms_response *resp, enum body_read rc,
 			 size_t max)
 {
+	/* What is left of the body is unread: the connection cannot go on. */
+	ms_reply_header(resp, "Connection", "close");
 	if (rc == BODY_TOO_LARGE)
 		ms_fail(resp, 413, "body_too_large", NULL,
 			"The request body is over the limit of %zu bytes "
@@ -149,7 +153,7 @@ static void add_header(struct mg_connection *conn, const char *name,
 
 /* Returns 0, or -1 when civetweb would not start a response. */
 static int write_response(struct mg_connection *conn,
-			  const struct ms_response *resp)
+			  const struct ms_response *resp, bool head)
 {
 	char *text = resp->body ? cJSON_PrintUnformatted(resp->body) : NULL;
 	size_t len = text ? strlen(text) : 0;
@@ -174,7 +178,7 @@ static int write_response(struct mg_connection *conn,
 		add_header(conn, resp->headers[i].name,
 			   resp->headers[i].value);
 	mg_response_header_send(conn);
-	if (text)
+	if (text && !head)      /* HEAD: the headers alone */
 		mg_write(conn, text, len);
 	cJSON_free(text);
 	return 0;
@@ -218,6 +222,47 @@ static void write_fault(struct mg_connection *conn,
 
 
 /* Fill req from what civetweb parsed; headers point into ri. */
+/*
+ * The request's path, percent-decoded here rather than by civetweb
+ * (decode_url is off) so that a %00 is seen instead of cutting the path
+ * short. Returns a new string, or NULL when it decodes to a NUL or there
+ * is no memory.
+ */
+static char *path_decode(const char *raw)
+{
+	size_t len = strlen(raw);
+	char *out = malloc(len + 1);
+	int n;
+
+	if (!out)
+		return NULL;
+	n = mg_url_decode(raw, (int)len, out, (int)len + 1, 0);
+	if (n < 0 || strlen(out) != (size_t)n) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+
+/* Is the request's framing one we can trust: at most one Content-Length,
+ * all digits? A second one, or junk after the number, is how requests
+ * get smuggled; civetweb would read the first number and go on. */
+static bool framing_ok(const struct mg_request_info *ri)
+{
+	int seen = 0;
+
+	for (int i = 0; i < ri->num_headers; i++) {
+		const char *v = ri->http_headers[i].value;
+		if (strcasecmp(ri->http_headers[i].name, "Content-Length"))
+			continue;
+		if (++seen > 1 || !*v || strspn(v, "0123456789") != strlen(v))
+			return false;
+	}
+	return true;
+}
+
+
 static void request_from(const struct mg_request_info *ri,
 			 struct ms_request *req, struct ms_header *headers)
 {
@@ -227,7 +272,8 @@ static void request_from(const struct mg_request_info *ri,
 	}
 	req->method = ri->request_method;
 	/* Not local_uri: civetweb folds "/t/../x" into "/x" there, which
-	 * would move a request to another tenant or plane unseen. */
+	 * would move a request to another tenant or plane unseen. The
+	 * caller decodes it. */
 	req->path = ri->local_uri_raw ? ri->local_uri_raw : "/";
 	req->query = ri->query_string;
 	req->headers = headers;
@@ -245,22 +291,32 @@ static int on_request(struct mg_connection *conn)
 	struct ms_response resp;
 	struct ms_request req;
 	int64_t started = mono_us();
-	char *body = NULL;
+	char *body = NULL, *path;
 	enum body_read rc;
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
 	request_from(ri, &req, headers);
-	rc = read_body(conn, h->srv->max_body, &body, &req.body_len);
-	req.body = body;
-	if (rc != BODY_OK)
+	path = path_decode(req.path);
+	if (!framing_ok(ri)) {
+		ms_fail(&resp, 400, "validation_failed", NULL,
+			"Content-Length must be given once, as digits only");
+		ms_reply_header(&resp, "Connection", "close");
+	} else if (!path) {
+		ms_fail(&resp, 400, "validation_failed", NULL,
+			"The path must not hold %%00");
+	} else if ((rc = read_body(conn, h->srv->max_body, &body,
+				   &req.body_len)) != BODY_OK) {
 		body_refused(&resp, rc, h->srv->max_body);
-	else
+	} else {
+		req.path = path;
+		req.body = body;
 		ms_dispatch(h->srv, &req, &resp);
+	}
 	if (resp.fault)
 		write_fault(conn, &resp);
 	else
-		write_response(conn, &resp);
+		write_response(conn, &resp, strcmp(req.method, "HEAD") == 0);
 	ms_log(MS_LOG_INFO, "%s %s %d %s%s%s %lldus", req.method, req.path,
 	       resp.status, resp.reason ? resp.reason : "-",
 	       resp.fault ? " fault=" : "",
@@ -268,6 +324,7 @@ static int on_request(struct mg_connection *conn)
 	       (long long)(mono_us() - started));
 	cJSON_Delete(resp.body);
 	free(body);
+	free(path);
 	return resp.status;
 }
 
@@ -296,9 +353,12 @@ static int on_http_error(struct mg_connection *conn, int status,
 	int rc;
 
 	memset(&resp, 0, sizeof(resp));
+	/* Malformed input never earns a 5xx, whatever civetweb thought. */
+	if (status >= 500)
+		status = 400;
 	ms_fail(&resp, status, error_reason(status), NULL, "%s",
 		errmsg && *errmsg ? errmsg : "Bad request");
-	rc = write_response(conn, &resp);
+	rc = write_response(conn, &resp, false);
 	ms_log(MS_LOG_INFO, "- - %d %s (refused by civetweb)", status,
 	       resp.reason);
 	cJSON_Delete(resp.body);
@@ -328,6 +388,7 @@ int ms_http_start(struct ms_server *srv, const struct ms_http_opts *opts,
 		"keep_alive_timeout_ms", KEEP_ALIVE_MS,
 		"request_timeout_ms", REQUEST_TIMEOUT_MS,
 		"tcp_nodelay", "1",
+		"decode_url", "no",
 		NULL,
 	};
 

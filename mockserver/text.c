@@ -70,6 +70,14 @@ int ms_json_screen(const char *text, size_t len, const char **why)
 
 	for (size_t i = 0; i < len; i++) {
 		char c = text[i];
+		if (c == '\0') {
+			*why = "it holds a NUL byte";
+			return -1;
+		}
+		if (in_string && (unsigned char)c < 0x20) {
+			*why = "a string holds a raw control character";
+			return -1;
+		}
 		if (in_string) {
 			if (c == '\\' && nul_escape(text, len, i)) {
 				*why = "strings must not contain \\u0000";

@@ -25,8 +25,10 @@ bool ms_utf8_valid(const char *s, size_t len);
 
 /*
  * Screen JSON text before it is parsed: nesting at most
- * MS_JSON_DEPTH_MAX, no \u0000 escape. Returns 0, or -1 with *why (a
- * static message). Says nothing else of the text's validity.
+ * MS_JSON_DEPTH_MAX, no NUL byte, no \u0000 escape, no raw control
+ * character in a string (JSON forbids them; cJSON would take them).
+ * Returns 0, or -1 with *why (a static message). Says nothing else of
+ * the text's validity.
  */
 int ms_json_screen(const char *text, size_t len, const char **why);
 
