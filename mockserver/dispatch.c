@@ -589,11 +589,19 @@ static void subject_of(struct ms_call *call, struct ms_subject *subj)
 		subj->token_label = tok->label;
 		subj->token_id = tok->id;
 		subj->user = tok->created_by;
+		/* The journal's description, should a rule answer first. */
+		snprintf(call->resp->credential,
+			 sizeof(call->resp->credential), "%s <token %s id=%s>",
+			 user ? "Basic" : "Bearer", tok->label, tok->id);
 		return;
 	}
 	u = user ? ms_state_user_by_email(st, user) : NULL;
-	if (u && u->api_token && ms_secret_equal(u->api_token, secret))
+	if (u && u->api_token && ms_secret_equal(u->api_token, secret)) {
 		subj->user = u->account_id;
+		snprintf(call->resp->credential,
+			 sizeof(call->resp->credential), "Basic <user %s>",
+			 u->account_id);
+	}
 }
 
 
@@ -666,7 +674,8 @@ static bool run_rules(struct ms_call *call, const struct ms_subject *subj,
 	if (v.answer) {
 		/* A stall's own wait happens when writing, with no lock. */
 		rule_answer(call, v.answer, route, plane);
-		if (v.delay_ms && !v.answer->fault)
+		/* A stall's delay is its silence, spent when writing. */
+		if (v.delay_ms && v.answer->fault != MS_FAULT_STALL)
 			rule_delay(call, v.delay_ms);
 		return true;
 	}

@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -257,20 +258,34 @@ static void run_client(char **argv, char **env, unsigned timeout_s,
 	int status = 0;
 	pid_t pid;
 
+	int err = 0, fds[2];
+
 	memset(res, 0, sizeof(*res));
+	/* The child tells an exec failure through a pipe that a successful
+	 * exec closes: "cannot run the client" is bad usage, not a verdict. */
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return;
 	pid = fork();
 	if (pid == 0) {
+		close(fds[0]);
 		setpgid(0, 0);
 		sigprocmask(SIG_UNBLOCK, stop, NULL);
 		execvpe(argv[0], argv, env);
-		fprintf(stderr, "dm-mockserver run: cannot run '%s': %s\n",
-			argv[0], strerror(errno));
+		err = errno;
+		if (write(fds[1], &err, sizeof(err)) < 0)
+			_exit(127);
 		_exit(127);
 	}
-	if (pid < 0) {
-		res->status = 127;
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], &err, sizeof(err)) > 0) {
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		fprintf(stderr, "dm-mockserver run: cannot run '%s': %s\n",
+			argv[0], strerror(pid < 0 ? errno : err));
+		close(fds[0]);
 		return;
 	}
+	close(fds[0]);
 	setpgid(pid, pid);
 	res->started = true;
 	for (;;) {
@@ -304,6 +319,12 @@ static void xml_text(FILE *f, const char *s)
 			      *s != '\t' ? '?' : *s, f);
 		}
 	}
+}
+
+
+static double num(const cJSON *o, const char *key)
+{
+	return cJSON_GetNumberValue(cJSON_GetObjectItem(o, key));
 }
 
 
@@ -430,10 +451,10 @@ static void print_summary(const char *suite, const cJSON *verdict,
 		       !passed && seqs[0] ? " (requests " : "",
 		       !passed ? seqs : "", !passed && seqs[0] ? ")" : "");
 	}
-	printf("%.0f passed, %.0f failed\n",
-	       cJSON_GetNumberValue(cJSON_GetObjectItem(verdict, "total")) -
-	       cJSON_GetNumberValue(cJSON_GetObjectItem(verdict, "failed")),
-	       cJSON_GetNumberValue(cJSON_GetObjectItem(verdict, "failed")));
+	printf("%.0f passed, %.0f failed, %.0f skipped\n",
+	       num(verdict, "total") - num(verdict, "failed") -
+	       num(verdict, "skipped"),
+	       num(verdict, "failed"), num(verdict, "skipped"));
 	fflush(stdout);
 }
 
@@ -463,16 +484,43 @@ static void add_timeout_check(cJSON *verdict, unsigned timeout_s)
 }
 
 
+/*
+ * The expectations a run weighs: the scenario's, plus "client exits 0"
+ * when none of them speaks of the exit status, so that a client that
+ * fails never passes a run unnoticed. A new array; the caller frees it.
+ */
+static cJSON *run_expectations(const cJSON *expect)
+{
+	cJSON *all = expect ? cJSON_Duplicate(expect, true)
+			    : cJSON_CreateArray();
+	const cJSON *c;
+	cJSON *implicit;
+
+	cJSON_ArrayForEach(c, all) {
+		if (strcmp(str(c, "kind"), "exitStatus") == 0)
+			return all;
+	}
+	implicit = cJSON_CreateObject();
+	cJSON_AddStringToObject(implicit, "name", "client exits 0");
+	cJSON_AddStringToObject(implicit, "kind", "exitStatus");
+	cJSON_AddBoolToObject(implicit, "zero", true);
+	cJSON_AddItemToArray(all, implicit);
+	return all;
+}
+
+
 /* The verdict on the default tenant, with the client's part added. */
 static cJSON *judge(struct ms_tenant *t, const struct run_options *o,
 		    const struct client_result *res, const char *suite)
 {
-	cJSON *verdict, *client;
+	cJSON *verdict, *client, *expect;
 
 	pthread_mutex_lock(&t->lock);
-	verdict = ms_verify(t->state.expect, &t->journal,
+	expect = run_expectations(t->state.expect);
+	verdict = ms_verify(expect, &t->journal,
 			    res->timed_out ? MS_VERIFY_NO_EXIT : res->status);
 	pthread_mutex_unlock(&t->lock);
+	cJSON_Delete(expect);
 	if (res->timed_out)
 		add_timeout_check(verdict, o->timeout_s);
 	client = cJSON_CreateObject();
@@ -507,6 +555,10 @@ static int run_served(const struct run_options *o, struct ms_server *srv,
 	pthread_mutex_unlock(&t->lock);
 	run_client(o->client, env, o->timeout_s, stop, &res);
 	free_env(env);
+	if (!res.started) {
+		ms_registry_put(&srv->registry, t);
+		return 2;
+	}
 	verdict = judge(t, o, &res, suite);
 	ms_registry_put(&srv->registry, t);
 	if (o->report_xml && write_junit(o->report_xml, suite, verdict) < 0)

@@ -231,6 +231,29 @@ static int header_name_fail(struct check *ck, const char *name)
 }
 
 
+/*
+ * A status a rule may answer with: 200 to 599, but not 204 or 304, which
+ * HTTP sends without a body (the mock always frames one); 1xx are not
+ * final answers at all.
+ */
+static int v_answer_status(struct check *ck, const cJSON *v)
+{
+	if (scn_whole_in(ck, v, 200, 599, "an HTTP status") < 0)
+		return -1;
+	if (v->valuedouble == 204 || v->valuedouble == 304)
+		return scn_fail(ck, "expected a status with a body: 204 and "
+				"304 are not answered by rules");
+	return 0;
+}
+
+
+/* Retry-After: whole seconds, as expectations read it. */
+static bool retry_after_ok(const char *v)
+{
+	return *v && strlen(v) <= 5 && strspn(v, "0123456789") == strlen(v);
+}
+
+
 /* One member of respond.headers: a name and a one-line value. */
 static int v_header(struct check *ck, const cJSON *m)
 {
@@ -240,6 +263,10 @@ static int v_header(struct check *ck, const cJSON *m)
 		return scn_fail(ck, "expected a string%s", scn_found(m));
 	if (strpbrk(m->valuestring, "\r\n"))
 		return scn_fail(ck, "expected a header value on one line");
+	if (strcasecmp(m->string, "Retry-After") == 0 &&
+	    !retry_after_ok(m->valuestring))
+		return scn_fail(ck, "expected Retry-After in whole seconds, "
+				"0 to 99999");
 	return 0;
 }
 
@@ -261,7 +288,7 @@ static int v_headers(struct check *ck, const cJSON *v)
 
 
 static const struct field respond_fields[] = {
-	{ "status", scn_v_status, NULL, true },
+	{ "status", v_answer_status, NULL, true },
 	{ "headers", v_headers, NULL, false },
 	{ "body", NULL, NULL, false },
 };

@@ -157,7 +157,8 @@ static void check_order(const cJSON *c, const struct ms_journal *j,
 		say(out, "request #%llu matched 'then' but no request matched "
 		    "'first'", (unsigned long long)seq_of(b));
 	else
-		say(out, "first 'first' #%llu, first 'then' #%llu",
+		say(out, "the first request fitting 'first' is #%llu, the "
+		    "first fitting 'then' is #%llu",
 		    (unsigned long long)seq_of(a),
 		    (unsigned long long)seq_of(b));
 }

@@ -40,6 +40,9 @@ else
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
+# Wait for another apt (an unattended upgrade, say) rather than fail.
+lock="-o DPkg::Lock::Timeout=300"
 # shellcheck disable=SC2086
-$sudo apt-get install -y -qq --no-install-recommends $want
+$sudo apt-get $lock update -qq
+# shellcheck disable=SC2086
+$sudo apt-get $lock install -y -qq --no-install-recommends $want

@@ -390,10 +390,35 @@ static void test_run_exits_0_when_nothing_fails(void **state)
 
 
 /* A client that does not exist exits 127, and exitStatus says so. */
+/* A client that cannot be started is bad usage: exit 2, and the run
+ * says so instead of judging a client that never ran. */
 static void test_run_missing_client(void **state)
 {
-	expect_run(*state, CONFORMANCE, "no-such-client.sh", 1,
-		   "exits 0|few calls|starts one run", 127);
+	struct run *r = *state;
+	const char *args[] = {"run", "-s", CONFORMANCE, "--",
+			      CLIENTS "no-such-client.sh", NULL};
+	char *log;
+
+	r->status = spawn(args, r->log);
+	assert_int_equal(r->status, 2);
+	log = slurp(r->log);
+	assert_non_null(log);
+	assert_non_null(strstr(log, "cannot run"));
+	free(log);
+}
+
+
+/* With no expectation of the exit status, a failing client fails the
+ * run through the implicit "client exits 0" check. */
+static void test_run_implicit_exit_check(void **state)
+{
+	struct run *r = *state;
+	const char *argv[] = {"sh", "-c", "exit 3", NULL};
+	char failed[256];
+
+	run_client(r, "scenarios/default.json", "60", argv, 1);
+	failed_names(r->report, failed, sizeof(failed));
+	assert_string_equal(failed, "client exits 0");
 }
 
 
@@ -463,6 +488,7 @@ int main(void)
 		RUN_TEST(test_run_exits_0_after_failure),
 		RUN_TEST(test_run_exits_0_when_nothing_fails),
 		RUN_TEST(test_run_missing_client),
+		RUN_TEST(test_run_implicit_exit_check),
 		RUN_TEST(test_run_client_past_timeout),
 		RUN_TEST(test_run_without_client),
 		RUN_TEST(test_run_invalid_scenario),

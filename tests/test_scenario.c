@@ -726,7 +726,7 @@ static void test_scenario_rule_refusals(void **state)
 		  "  {\"name\": \"a\", \"respond\": {\"status\": 600}}\n"
 		  "]}\n",
 		  { "r-status.json", 2, 39, "rules[0].respond.status",
-		    "expected an HTTP status: a whole number from 100 to "
+		    "expected an HTTP status: a whole number from 200 to "
 		    "599, found 600" } },
 		{ "{\"rules\": [\n"
 		  "  {\"name\": \"a\", \"delay\": \"PT61S\"}\n"
