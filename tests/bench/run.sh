@@ -1,0 +1,331 @@
+#!/bin/sh
+# The figures of `make bench`: run.sh BUILD, from the top of the tree,
+# after BUILD/dm-mockserver, BUILD/bench-hello and BUILD/bench-readytime
+# are built and wrk and curl are installed (tests/bench/deps.sh).
+#
+# Every server runs on 127.0.0.1 port 0 with a ready file, in a temporary
+# folder removed at the end. Each figure is printed with its target and
+# PASS or MISS, and each section with its method in one line. The figures
+# are reported, never asserted: this script exits 0 unless a server does
+# not start or a tool fails. The load is bounded: wrk runs for a fixed
+# time, and the soak stops at a million requests or SOAK_MAX seconds.
+set -u
+
+build=${1:-build}
+bin=$build/dm-mockserver
+hello=$build/bench-hello
+readytime=$build/bench-readytime
+
+DURATION=${DURATION:-5}          # seconds of each throughput run
+SCALE_DURATION=${SCALE_DURATION:-5}
+SOAK_REQUESTS=${SOAK_REQUESTS:-1000000}
+SOAK_MAX=${SOAK_MAX:-240}        # seconds the soak may take at most
+STARTS=${STARTS:-20}
+
+WS=5b6c1e2a-3f4d-4e8b-9a7c-0d1e2f3a4b5c
+GW=/jsm/assets/workspace/$WS/v1/datamanager
+TOKEN=dmac_Xmb0KsV17YWy3J_feoiZ_0qgOhuGgXsIiRhYUptaN9Y   # fixture data
+ADA=ada@example.com:ada-api-token                         # fixture data
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dm-bench.XXXXXX") || exit 1
+pid=""
+url=""
+
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# start NAME COMMAND ARGS...: run COMMAND in the background with its
+# output in $tmp/NAME.out and .err; wait (60 s at most) for the ready
+# file $tmp/NAME.ready, which the arguments must name. Sets pid and url.
+start() {
+	name=$1
+	shift
+	rm -f "$tmp/$name.ready"
+	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	pid=$!
+	i=0
+	while [ ! -s "$tmp/$name.ready" ]; do
+		i=$((i + 1))
+		if [ $i -gt 6000 ] || ! kill -0 "$pid" 2>/dev/null; then
+			cat "$tmp/$name.err" >&2
+			die "$name did not start"
+		fi
+		sleep 0.01
+	done
+	url=$(cat "$tmp/$name.ready")
+}
+
+stop() {
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=""
+}
+
+rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"
+}
+
+# wrk_run FILE WRK-ARGS...: run wrk, its report kept in FILE.
+wrk_run() {
+	out=$1
+	shift
+	wrk "$@" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed"; }
+	wrk_errors "$out"
+}
+
+# Say so when a wrk report counts failed answers or socket errors.
+wrk_errors() {
+	if grep -q 'Non-2xx\|Socket errors' "$1"; then
+		echo "  note: wrk saw errors:" \
+		    "$(grep 'Non-2xx\|Socket errors' "$1" | tr -s ' ')"
+	fi
+}
+
+rps() {
+	awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"
+}
+
+# The latency at percentile P (50, 99) of a wrk --latency report, in us.
+latency_us() {
+	awk -v p="$2%" '$1 == p {
+		v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+		m = u == "us" ? 1 : u == "ms" ? 1e3 : u == "s" ? 1e6 : 6e7
+		printf "%.0f", v * m }' "$1"
+}
+
+# figure LABEL VALUE UNIT TARGET-TEXT PASS-EXPRESSION: one line; the
+# expression is awk with v the value ("" for no target).
+figure() {
+	verdict=""
+	if [ -n "$5" ]; then
+		verdict=$(awk -v v="$2" "BEGIN { print ($5) ? \"PASS\" : \
+		    \"MISS\" }")
+	fi
+	printf '  %-40s %10s %-5s %-16s %s\n' "$1" "$2" "$3" "$4" "$verdict"
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
+}
+
+# gen_scenario FILE N SEED: a scenario of N Adapters tokens with secrets
+# from awk's generator seeded with SEED; the secret of the middle token
+# goes to FILE.secret.
+gen_scenario() {
+	awk -v n="$2" -v seed="$3" -v ws="$WS" -v sf="$1.secret" 'BEGIN {
+		a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+		    "0123456789-_"
+		srand(seed)
+		printf "{\"name\":\"bench-%d\",", n
+		printf "\"clock\":{\"start\":\"2026-01-15T09:00:00.000Z\","
+		printf "\"frozen\":true},\"site\":{\"initialized\":true,"
+		printf "\"workspaceId\":\"%s\"},\"tokens\":[\n", ws
+		for (i = 0; i < n; i++) {
+			s = "dmac_"
+			for (k = 0; k < 43; k++)
+				s = s substr(a, 1 + int(rand() * 64), 1)
+			if (i == int(n / 2))
+				print s > sf
+			printf "%s{\"label\":\"bench-%d\",", i ? ",\n" : "", i
+			printf "\"type\":\"ADAPTERS_CLIENT\","
+			printf "\"secret\":\"%s\"}", s
+		}
+		print "\n]}"
+	}' >"$1"
+}
+
+median() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print 0; exit }
+		print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+	}'
+}
+
+for f in "$bin" "$hello" "$readytime"; do
+	[ -x "$f" ] || die "$f is not built"
+done
+command -v wrk >/dev/null 2>&1 || die "wrk is missing: make bench"
+command -v curl >/dev/null 2>&1 || die "curl is missing: make bench"
+
+echo "dm-mockserver bench: $(nproc) cores, $(wrk --version 2>&1 |
+    head -n 1 | cut -d' ' -f1-2), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+
+# 1. Throughput ----------------------------------------------------------
+echo
+echo "1. throughput"
+echo "  method: wrk -t2 -c16 -d${DURATION}s, keep-alive, on the same" \
+    "2-core host as the server (32 threads, default scenario, journal on)"
+for level in warn info; do
+	start mock "$bin" -p 0 --ready-file "$tmp/mock.ready" \
+	    --log-level "$level"
+	wrk_run "$tmp/wrk-gw-$level" -t2 -c16 -d"${DURATION}s" \
+	    -H "Authorization: Bearer $TOKEN" "$url$GW/client/info"
+	if [ "$level" = warn ]; then
+		wrk_run "$tmp/wrk-list" -t2 -c16 -d"${DURATION}s" \
+		    -H "Authorization: Basic $(printf %s "$ADA" | base64)" \
+		    "$url/rest/datamanager/1.0/tokens"
+	fi
+	stop
+done
+start hello "$hello" --ready-file "$tmp/hello.ready"
+wrk_run "$tmp/wrk-hello" -t2 -c16 -d"${DURATION}s" "$url/"
+stop
+gw_warn=$(rps "$tmp/wrk-gw-warn")
+gw_info=$(rps "$tmp/wrk-gw-info")
+ceiling=$(rps "$tmp/wrk-hello")
+figure "gateway client/info, --log-level warn" "$gw_warn" req/s "" ""
+figure "gateway client/info, --log-level info" "$gw_info" req/s \
+    "(stderr to file)" ""
+figure "site GET tokens, --log-level warn" "$(rps "$tmp/wrk-list")" \
+    req/s "" ""
+figure "hello ceiling" "$ceiling" req/s "" ""
+figure "ratio client/info (warn) / hello" "$(ratio "$gw_warn" "$ceiling")" \
+    "" ">= 0.80" "v >= 0.8"
+figure "ratio client/info (info) / hello" "$(ratio "$gw_info" "$ceiling")" \
+    "" ">= 0.80" "v >= 0.8"
+
+# 2. Start to ready ------------------------------------------------------
+echo
+echo "2. start to ready"
+echo "  method: bench-readytime forks and execs the server $STARTS times" \
+    "(default scenario, -p 0) and waits with inotify for its ready file"
+line=$("$readytime" "$STARTS" "$tmp/rt.ready" "$bin" -p 0 \
+    --ready-file "$tmp/rt.ready") || die "readytime failed"
+# shellcheck disable=SC2086 # split "median M min M max M" on purpose
+set -- $line
+figure "median of $STARTS starts (min $4, max $6)" "$2" ms "< 20 ms" \
+    "v < 20"
+
+# 3. Idle memory ---------------------------------------------------------
+echo
+echo "3. idle memory"
+echo "  method: VmRSS of /proc/PID/status 0.5 s after the ready file," \
+    "default scenario, no request yet"
+start mock "$bin" -p 0 --ready-file "$tmp/mock.ready"
+sleep 0.5
+idle=$(rss_kb)
+curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$url$GW/client/info"
+sleep 0.2
+first=$(rss_kb)
+stop
+figure "idle resident memory" "$((idle / 1024)).$((idle % 1024 * 10 / 1024))" \
+    MB "< 8 MB" "v < 8"
+figure "after the first request (tenant made)" \
+    "$((first / 1024)).$((first % 1024 * 10 / 1024))" MB "" ""
+
+# 4. Scale ---------------------------------------------------------------
+echo
+echo "4. scale"
+echo "  method: wrk -t1 -c4 -d${SCALE_DURATION}s --latency on client/info" \
+    "with the middle token of a generated scenario (seeded secrets)," \
+    "after the tenant is made and a 1 s warm-up"
+for n in 10 100000; do
+	gen_scenario "$tmp/tokens-$n.json" "$n" 42
+	start "scale-$n" "$bin" -p 0 --ready-file "$tmp/scale-$n.ready" \
+	    --log-level warn -s "$tmp/tokens-$n.json"
+	secret=$(cat "$tmp/tokens-$n.json.secret")
+	curl -s -o /dev/null -H "Authorization: Bearer $secret" \
+	    "$url$GW/client/info"
+	wrk -t1 -c4 -d1s -H "Authorization: Bearer $secret" \
+	    "$url$GW/client/info" >/dev/null 2>&1
+	wrk_run "$tmp/wrk-scale-$n" -t1 -c4 -d"${SCALE_DURATION}s" \
+	    --latency -H "Authorization: Bearer $secret" \
+	    "$url$GW/client/info"
+	stop
+done
+for p in 50 99; do
+	small=$(latency_us "$tmp/wrk-scale-10" $p)
+	large=$(latency_us "$tmp/wrk-scale-100000" $p)
+	figure "p$p, 10 tokens" "$small" us "" ""
+	figure "p$p, 100,000 tokens" "$large" us "" ""
+	figure "p$p ratio 100,000 / 10" "$(ratio "$large" "$small")" "" \
+	    "< 1.2" "v < 1.2"
+done
+figure "throughput, 10 / 100,000 tokens" \
+    "$(rps "$tmp/wrk-scale-10")/$(rps "$tmp/wrk-scale-100000")" req/s "" ""
+
+echo "  method: 21 POST /__mock/reset on a tenant of 1,000 tokens; the" \
+    "server's own microseconds from its info log line, and curl's total"
+gen_scenario "$tmp/tokens-1000.json" 1000 7
+start reset "$bin" -p 0 --ready-file "$tmp/reset.ready" \
+    -s "$tmp/tokens-1000.json"
+curl -s -o /dev/null "$url/rest/servicedeskapi/assets/workspace"
+: >"$tmp/reset.curl"
+i=0
+while [ $i -lt 21 ]; do
+	curl -s -o /dev/null -w '%{time_total}\n' -X POST \
+	    "$url/__mock/reset" >>"$tmp/reset.curl"
+	i=$((i + 1))
+done
+stop
+reset_us=$(grep 'POST /__mock/reset 200' "$tmp/reset.err" |
+    sed -n 's/.* \([0-9][0-9]*\)us$/\1/p' | median)
+reset_curl=$(awk '{ printf "%.0f\n", $1 * 1e6 }' "$tmp/reset.curl" |
+    median)
+figure "reset, 1,000 tokens: server (median)" "$reset_us" us "< 1000 us" \
+    "v < 1000"
+figure "reset, 1,000 tokens: curl total (median)" "$reset_curl" us "" ""
+
+# 5. Soak ----------------------------------------------------------------
+echo
+echo "5. soak"
+echo "  method: --journal-limit 1000, warn log; wrk -t2 -c16 on" \
+    "client/info until $SOAK_REQUESTS answers (at most ${SOAK_MAX}s);" \
+    "VmRSS after a 2 s warm-up and after the soak"
+cat >"$tmp/stop.lua" <<'EOF'
+-- Each wrk thread stops after its share of the answers.
+local count = 0
+local limit = tonumber(os.getenv("BENCH_PER_THREAD") or "500000")
+response = function(status, headers, body)
+	count = count + 1
+	if count >= limit then
+		wrk.thread:stop()
+	end
+end
+EOF
+start soak "$bin" -p 0 --ready-file "$tmp/soak.ready" --log-level warn \
+    --journal-limit 1000
+wrk -t2 -c16 -d2s -H "Authorization: Bearer $TOKEN" \
+    "$url$GW/client/info" >/dev/null 2>&1
+before=$(rss_kb)
+seq0=$(curl -s "$url/__mock/journal?limit=1" |
+    sed -n 's/.*"nextSeq":\([0-9]*\).*/\1/p')
+started=$(date +%s)
+BENCH_PER_THREAD=$(((SOAK_REQUESTS + 1) / 2)) wrk -t2 -c16 \
+    -d"${SOAK_MAX}s" -s "$tmp/stop.lua" -H "Authorization: Bearer $TOKEN" \
+    "$url$GW/client/info" >"$tmp/wrk-soak" 2>&1 &
+wrk_pid=$!
+# wrk waits out -d even when its threads have stopped; SIGINT ends it
+# early with its report, once the journal has counted enough answers.
+while kill -0 "$wrk_pid" 2>/dev/null; do
+	sleep 0.5
+	seq=$(curl -s "$url/__mock/journal?limit=1" |
+	    sed -n 's/.*"nextSeq":\([0-9]*\).*/\1/p')
+	[ "$((${seq:-0} - seq0))" -ge "$SOAK_REQUESTS" ] &&
+	    kill -INT "$wrk_pid" 2>/dev/null
+done
+wait "$wrk_pid" || { cat "$tmp/wrk-soak" >&2; die "wrk failed"; }
+wrk_errors "$tmp/wrk-soak"
+took=$(($(date +%s) - started))
+after=$(rss_kb)
+journal=$(curl -s "$url/__mock/journal?limit=1")
+stop
+seq1=$(echo "$journal" | sed -n 's/.*"nextSeq":\([0-9]*\).*/\1/p')
+evicted=$(echo "$journal" | sed -n 's/.*"evicted":\([0-9]*\).*/\1/p')
+figure "requests answered in the soak" "$((seq1 - seq0))" "" \
+    ">= $SOAK_REQUESTS" "v >= $SOAK_REQUESTS"
+figure "soak time, rate" "${took}s" "" "$(rps "$tmp/wrk-soak") req/s" ""
+figure "resident memory before (after warm-up)" "$before" kB "" ""
+figure "resident memory after" "$after" kB "" ""
+figure "growth" "$(awk -v a="$after" -v b="$before" \
+    'BEGIN { printf "%.1f", (a - b) * 100 / b }')" % "< 10 %" "v < 10"
+figure "journal evictions (all requests)" "$evicted" "" "" ""
