@@ -520,16 +520,21 @@ static void journal_caller(cJSON *e, const struct ms_call *call,
 }
 
 
-static void journal_record(struct ms_call *call, enum ms_plane plane,
-			   const struct ms_subject *subj,
-			   const struct ms_route *r, long long micros)
+/*
+ * The journal entry of a site or gateway request, as JSON text (the
+ * caller frees it), or NULL. It reads only the call and copies, so it
+ * runs with the tenant's lock let go; the append is then brief.
+ */
+static char *journal_text(struct ms_call *call, enum ms_plane plane,
+			  const struct ms_subject *subj,
+			  const struct ms_route *r, long long micros)
 {
 	const struct ms_request *req = call->req;
 	cJSON *e = cJSON_CreateObject();
-	char t[MS_TIME_BUFSZ];
+	char t[MS_TIME_BUFSZ], *text;
 
 	if (!e)
-		return;
+		return NULL;
 	cJSON_AddStringToObject(e, "tenant", call->tenant->name);
 	cJSON_AddStringToObject(e, "time", ms_time_format(call->now, t));
 	cJSON_AddStringToObject(e, "wallTime",
@@ -557,7 +562,64 @@ static void journal_record(struct ms_call *call, enum ms_plane plane,
 		cJSON_AddNullToObject(e, "rule");
 	cJSON_AddNumberToObject(e, "durationUs", (double)micros);
 	journal_caller(e, call, subj, r);
-	ms_journal_append(&call->tenant->journal, e);
+	text = cJSON_PrintUnformatted(e);
+	cJSON_Delete(e);
+	return text;
+}
+
+
+/* The strings of a subject, copied, so that they outlive the lock. */
+struct subject_copy {
+	struct ms_subject s;
+	char token[1024];
+	char token_id[MS_UUID_BUFSZ];
+	char user[256];
+};
+
+
+static const char *keep(char *buf, size_t len, const char *s)
+{
+	if (!s)
+		return NULL;
+	snprintf(buf, len, "%s", s);
+	return buf;
+}
+
+
+static void subject_keep(const struct ms_subject *in,
+			 struct subject_copy *out)
+{
+	out->s = *in;
+	out->s.token_label = keep(out->token, sizeof(out->token),
+				  in->token_label);
+	out->s.token_id = keep(out->token_id, sizeof(out->token_id),
+			       in->token_id);
+	out->s.user = keep(out->user, sizeof(out->user), in->user);
+}
+
+
+/* Journal the call: the entry written without the lock, then appended. */
+static void journal_record(struct ms_call *call, enum ms_plane plane,
+			   const struct subject_copy *subj,
+			   const struct ms_route *r, int64_t started)
+{
+	struct ms_tenant *t = call->tenant;
+	char *text;
+
+	if (t->journal.limit == 0) {      /* set at start, never changed */
+		pthread_mutex_lock(&t->lock);
+		t->journal.next_seq++;
+		pthread_mutex_unlock(&t->lock);
+		return;
+	}
+	text = journal_text(call, plane, &subj->s, r, mono_us() - started);
+	pthread_mutex_lock(&t->lock);
+	if (text)
+		ms_journal_append_text(&t->journal, text);
+	else
+		t->journal.next_seq++;
+	pthread_mutex_unlock(&t->lock);
+	cJSON_free(text);
 }
 
 
@@ -792,8 +854,10 @@ static void serve_tenant(struct ms_call *call, const struct ms_route *r,
 	call->resp->has_date = true;
 	if (plane == MS_PLANE_CONTROL) {
 		serve_locked(call, r, plane);
+		pthread_mutex_unlock(&call->tenant->lock);
 	} else {
 		struct ms_subject subj;
+		struct subject_copy kept;
 		subject_of(call, &subj);
 		if (!run_rules(call, &subj, r, plane) &&
 		    !rate_limited(call, &subj) &&
@@ -801,10 +865,11 @@ static void serve_tenant(struct ms_call *call, const struct ms_route *r,
 			serve_locked(call, r, plane);
 		if (call->rate.counted)
 			rate_headers(call->resp, &call->rate);
-		journal_record(call, plane, &subj, r, mono_us() - started);
+		subject_keep(&subj, &kept);
 		ms_events_after_request(&call->tenant->state, &subj);
+		pthread_mutex_unlock(&call->tenant->lock);
+		journal_record(call, plane, &kept, r, started);
 	}
-	pthread_mutex_unlock(&call->tenant->lock);
 	ms_registry_put(reg, call->tenant);
 	call->tenant = NULL;
 }

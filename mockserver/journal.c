@@ -2,7 +2,9 @@
  * journal: see journal.h.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "journal.h"
 #include "log.h"
 
@@ -25,7 +27,7 @@ int ms_journal_init(struct ms_journal *j, size_t limit)
 void ms_journal_clear(struct ms_journal *j)
 {
 	for (size_t i = 0; i < j->count; i++)
-		cJSON_Delete(j->ring[(j->start + i) % j->limit]);
+		free(j->ring[(j->start + i) % j->limit].text);
 	j->start = 0;
 	j->count = 0;
 	j->evicted = 0;
@@ -40,36 +42,58 @@ void ms_journal_release(struct ms_journal *j)
 }
 
 
-uint64_t ms_journal_append(struct ms_journal *j, cJSON *entry)
+uint64_t ms_journal_append_text(struct ms_journal *j, const char *text)
 {
 	uint64_t seq = j->next_seq++;
+	struct ms_journal_entry *slot;
+	size_t len = strlen(text);
+	char *stamped;
 
-	if (j->limit == 0) {
-		cJSON_Delete(entry);
+	if (j->limit == 0 || len < 2 || text[0] != '{')
 		return seq;
-	}
-	cJSON_AddNumberToObject(entry, "seq", (double)seq);
+	/* "{" "seq":N "," the rest; the rest is "}" alone when empty. */
+	stamped = malloc(len + 32);
+	if (!stamped)
+		return seq;   /* out of memory: the entry is lost, not the server */
+	snprintf(stamped, len + 32, "{\"seq\":%llu%s%s",
+		 (unsigned long long)seq, text[1] == '}' ? "" : ",", text + 1);
 	if (j->count == j->limit) {
 		if (j->evicted == 0)
 			ms_log(MS_LOG_WARN, "journal full (%zu entries): "
 			       "evicting the oldest from now on", j->limit);
-		cJSON_Delete(j->ring[j->start]);
-		j->ring[j->start] = entry;
+		slot = &j->ring[j->start];
+		free(slot->text);
 		j->start = (j->start + 1) % j->limit;
 		j->evicted++;
-		return seq;
+	} else {
+		slot = &j->ring[(j->start + j->count) % j->limit];
+		j->count++;
 	}
-	j->ring[(j->start + j->count) % j->limit] = entry;
-	j->count++;
+	slot->seq = seq;
+	slot->text = stamped;
 	return seq;
 }
 
 
-const cJSON *ms_journal_at(const struct ms_journal *j, size_t i)
+uint64_t ms_journal_append(struct ms_journal *j, cJSON *entry)
+{
+	char *text = j->limit ? cJSON_PrintUnformatted(entry) : NULL;
+	uint64_t seq;
+
+	cJSON_Delete(entry);
+	if (!text)
+		return j->next_seq++;
+	seq = ms_journal_append_text(j, text);
+	cJSON_free(text);
+	return seq;
+}
+
+
+const char *ms_journal_text(const struct ms_journal *j, size_t i)
 {
 	if (i >= j->count)
 		return NULL;
-	return j->ring[(j->start + i) % j->limit];
+	return j->ring[(j->start + i) % j->limit].text;
 }
 
 
@@ -80,11 +104,15 @@ cJSON *ms_journal_query(const struct ms_journal *j, uint64_t since,
 	size_t taken = 0;
 
 	for (size_t i = 0; out && i < j->count && taken < limit; i++) {
-		const cJSON *e = ms_journal_at(j, i);
-		const cJSON *seq = cJSON_GetObjectItemCaseSensitive(e, "seq");
-		if (cJSON_GetNumberValue(seq) <= (double)since)
+		const struct ms_journal_entry *e =
+			&j->ring[(j->start + i) % j->limit];
+		cJSON *parsed;
+		if (e->seq <= since)
 			continue;
-		cJSON_AddItemToArray(out, cJSON_Duplicate(e, true));
+		parsed = cJSON_ParseWithLengthOpts(e->text, strlen(e->text),
+						   NULL, false);
+		if (parsed)
+			cJSON_AddItemToArray(out, parsed);
 		taken++;
 	}
 	return out;

@@ -1,8 +1,11 @@
 /*
  * journal: a tenant's record of the requests it answered.
  *
- * A ring of JSON entries, bounded by a limit set at start (--journal-limit;
- * 0 records nothing). When full, the oldest entry is evicted and counted:
+ * A ring of entries, bounded by a limit set at start (--journal-limit;
+ * 0 records nothing). An entry is kept as its JSON text, one allocation:
+ * freeing a tree of a few dozen nodes for every eviction, cold in the
+ * cache, cost more than half the server's time under load; reads, rare,
+ * parse the text back. When full, the oldest entry is evicted and counted:
  * the count is reported with every read, and the first eviction is logged.
  * Entries get increasing sequence numbers that survive evictions, so a
  * reader can page with "since". Entries never hold a credential: the
@@ -21,8 +24,13 @@
 #define MS_JOURNAL_LIMIT_MAX 1000000
 #define MS_JOURNAL_BODY_MAX 4096
 
+struct ms_journal_entry {
+	uint64_t seq;
+	char *text;        /* the entry as JSON, "seq" included */
+};
+
 struct ms_journal {
-	cJSON **ring;
+	struct ms_journal_entry *ring;
 	size_t limit;      /* capacity; 0 disables the journal */
 	size_t start;      /* index of the oldest entry */
 	size_t count;
@@ -35,15 +43,21 @@ int ms_journal_init(struct ms_journal *j, size_t limit);
 void ms_journal_release(struct ms_journal *j);
 void ms_journal_clear(struct ms_journal *j);
 
-/* Take ownership of entry, stamp it with "seq" and keep it; evicts the
- * oldest when full. Returns the sequence number given. */
+/* Take ownership of entry, stamp it with "seq" and keep it (as text; the
+ * tree is freed); evicts the oldest when full. Returns the sequence
+ * number given. entry must not hold "seq" already. */
 uint64_t ms_journal_append(struct ms_journal *j, cJSON *entry);
 
-/* A new array holding copies of up to limit entries with seq > since. */
+/* Keep a copy of text, the JSON of an object without "seq", stamped
+ * with the next sequence number (as its first member). Returns it. */
+uint64_t ms_journal_append_text(struct ms_journal *j, const char *text);
+
+/* A new array of up to limit entries with seq > since, oldest first. */
 cJSON *ms_journal_query(const struct ms_journal *j, uint64_t since,
 			size_t limit);
 
-/* The entry at position i (0 = oldest), not a copy; NULL past the end. */
-const cJSON *ms_journal_at(const struct ms_journal *j, size_t i);
+/* The JSON text of the entry at position i (0 = oldest); NULL past the
+ * end. */
+const char *ms_journal_text(const struct ms_journal *j, size_t i);
 
 #endif /* MS_JOURNAL_H */

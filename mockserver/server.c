@@ -90,7 +90,9 @@ static enum body_read read_body(struct mg_connection *conn, size_t max,
 	*len = 0;
 	if (ri->content_length > (long long)max)
 		return BODY_TOO_LARGE;
-	if (ri->content_length == 0)
+	/* No length and not chunked: no body (most GETs), nothing to read. */
+	if (ri->content_length == 0 ||
+	    (!sized && !mg_get_header(conn, "Transfer-Encoding")))
 		return BODY_OK;
 	if (!(buf = malloc(cap + 1)))
 		return BODY_NO_MEMORY;
@@ -151,37 +153,107 @@ static void add_header(struct mg_connection *conn, const char *name,
 }
 
 
-/* Returns 0, or -1 when civetweb would not start a response. */
+/* Would civetweb keep this connection open after the answer? Its own
+ * rule (should_keep_alive): the request's Connection header, else
+ * HTTP/1.1. Our answer says the same, since we write it whole. */
+static bool keeps_alive(const struct mg_connection *conn,
+			const struct ms_response *resp)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *c = mg_get_header(conn, "Connection");
+
+	for (int i = 0; i < resp->nheaders; i++) {
+		if (strcasecmp(resp->headers[i].name, "Connection") == 0)
+			return false;      /* only ever "close" */
+	}
+	if (c)
+		return strcasestr(c, "keep-alive") != NULL;
+	return ri->http_version && strcmp(ri->http_version, "1.1") == 0;
+}
+
+
+/* Append "Name: value\r\n" when value is set; n is the length so far
+ * (snprintf's count: past len means it did not fit). */
+static size_t put_header(char *buf, size_t len, size_t n, const char *name,
+			 const char *value)
+{
+	if (!value || !*value)
+		return n;
+	return n + (size_t)snprintf(buf + (n < len ? n : len),
+				    n < len ? len - n : 0, "%s: %s\r\n",
+				    name, value);
+}
+
+
+/*
+ * The status line and headers of resp into buf (len bytes). Returns the
+ * length, which is len or more when it did not fit.
+ */
+static size_t head_text(struct mg_connection *conn,
+			const struct ms_response *resp, size_t body_len,
+			bool has_body, char *buf, size_t len)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	char date[MS_HTTP_DATE_BUFSZ], clen[24];
+	size_t n;
+
+	ms_time_http_date(resp->has_date ? resp->date : ms_wall_now(), date);
+	snprintf(clen, sizeof(clen), "%zu", body_len);
+	n = (size_t)snprintf(buf, len, "HTTP/%s %d %s\r\n",
+			     ri->http_version ? ri->http_version : "1.1",
+			     resp->status,
+			     mg_get_response_code_text(conn, resp->status));
+	n = put_header(buf, len, n, "Date", date);
+	n = put_header(buf, len, n, "Content-Type",
+		       has_body ? "application/json" : NULL);
+	n = put_header(buf, len, n, "Content-Length", clen);
+	n = put_header(buf, len, n, "X-Mock-Reason", resp->reason);
+	n = put_header(buf, len, n, "X-Mock-Missing-Permission",
+		       resp->missing_permission);
+	n = put_header(buf, len, n, "Allow", resp->allow);
+	for (int i = 0; i < resp->nheaders; i++)
+		n = put_header(buf, len, n, resp->headers[i].name,
+			       resp->headers[i].value);
+	n = put_header(buf, len, n, "Connection",
+		       keeps_alive(conn, resp) ? "keep-alive" : NULL);
+	return n;
+}
+
+
+/*
+ * Write the whole answer with one mg_write: status line, headers, blank
+ * line, body (none for HEAD). One write is one packet under tcp_nodelay,
+ * where civetweb's header calls send a line at a time. Returns 0, or -1
+ * when out of memory or the peer is gone.
+ */
 static int write_response(struct mg_connection *conn,
 			  const struct ms_response *resp, bool head)
 {
 	char *text = resp->body ? cJSON_PrintUnformatted(resp->body) : NULL;
-	size_t len = text ? strlen(text) : 0;
-	char date[MS_HTTP_DATE_BUFSZ];
-	char clen[24];
+	size_t body = text ? strlen(text) : 0;
+	size_t cap = 2048, n;
+	char *buf = malloc(cap + body + 3);
+	int rc = -1;
 
-	ms_time_http_date(resp->has_date ? resp->date : ms_wall_now(), date);
-	snprintf(clen, sizeof(clen), "%zu", len);
-	if (mg_response_header_start(conn, resp->status) != 0) {
-		cJSON_free(text);
-		return -1;
+	if (buf) {
+		n = head_text(conn, resp, body, text != NULL, buf, cap);
+		if (n >= cap) {   /* never with MS_RESP_HEADERS_MAX headers */
+			free(buf);
+			buf = NULL;
+		}
 	}
-	add_header(conn, "Date", date);
-	if (text)
-		add_header(conn, "Content-Type", "application/json");
-	add_header(conn, "Content-Length", clen);
-	add_header(conn, "X-Mock-Reason", resp->reason);
-	add_header(conn, "X-Mock-Missing-Permission",
-		   resp->missing_permission);
-	add_header(conn, "Allow", resp->allow);
-	for (int i = 0; i < resp->nheaders; i++)
-		add_header(conn, resp->headers[i].name,
-			   resp->headers[i].value);
-	mg_response_header_send(conn);
-	if (text && !head)      /* HEAD: the headers alone */
-		mg_write(conn, text, len);
+	if (buf) {
+		memcpy(buf + n, "\r\n", 2);
+		n += 2;
+		if (text && !head) {     /* HEAD: the headers alone */
+			memcpy(buf + n, text, body);
+			n += body;
+		}
+		rc = mg_write(conn, buf, n) == (int)n ? 0 : -1;
+	}
+	free(buf);
 	cJSON_free(text);
-	return 0;
+	return rc;
 }
 
 

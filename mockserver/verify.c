@@ -20,8 +20,21 @@ struct outcome {
 	cJSON *requests;    /* array of seq numbers */
 };
 
-typedef void check_fn(const cJSON *check, const struct ms_journal *j,
+/* The journal's entries, parsed once, for checks that walk them often. */
+struct view {
+	const cJSON **e;
+	size_t n;
+};
+
+typedef void check_fn(const cJSON *check, const struct view *j,
 		      int exit_status, struct outcome *out);
+
+
+/* Entry i of the view, or NULL past its end. */
+static const cJSON *entry_at(const struct view *v, size_t i)
+{
+	return i < v->n ? v->e[i] : NULL;
+}
 
 
 static const char *entry_str(const cJSON *e, const char *key)
@@ -95,7 +108,7 @@ static uint64_t seq_of(const cJSON *e)
 }
 
 
-static void check_count(const cJSON *c, const struct ms_journal *j,
+static void check_count(const cJSON *c, const struct view *j,
 			int exit_status, struct outcome *out)
 {
 	const cJSON *m = cJSON_GetObjectItem(c, "match");
@@ -107,7 +120,7 @@ static void check_count(const cJSON *c, const struct ms_journal *j,
 	double n = 0;
 
 	(void)exit_status;
-	for (size_t i = 0; (e = ms_journal_at(j, i)) != NULL; i++) {
+	for (size_t i = 0; (e = entry_at(j, i)) != NULL; i++) {
 		if (fits(m, e)) {
 			n++;
 			cite(out, e);
@@ -127,11 +140,11 @@ static void check_count(const cJSON *c, const struct ms_journal *j,
 
 
 /* The first entry fitting m, or NULL. */
-static const cJSON *first_fit(const struct ms_journal *j, const cJSON *m)
+static const cJSON *first_fit(const struct view *j, const cJSON *m)
 {
 	const cJSON *e;
 
-	for (size_t i = 0; (e = ms_journal_at(j, i)) != NULL; i++) {
+	for (size_t i = 0; (e = entry_at(j, i)) != NULL; i++) {
 		if (fits(m, e))
 			return e;
 	}
@@ -139,7 +152,7 @@ static const cJSON *first_fit(const struct ms_journal *j, const cJSON *m)
 }
 
 
-static void check_order(const cJSON *c, const struct ms_journal *j,
+static void check_order(const cJSON *c, const struct view *j,
 			int exit_status, struct outcome *out)
 {
 	const cJSON *a = first_fit(j, cJSON_GetObjectItem(c, "first"));
@@ -177,7 +190,7 @@ static const char *header_of(const cJSON *e, const char *name)
 }
 
 
-static void check_header(const cJSON *c, const struct ms_journal *j,
+static void check_header(const cJSON *c, const struct view *j,
 			 int exit_status, struct outcome *out)
 {
 	const cJSON *m = cJSON_GetObjectItem(c, "match");
@@ -187,7 +200,7 @@ static void check_header(const cJSON *c, const struct ms_journal *j,
 	const cJSON *e;
 
 	(void)exit_status;
-	for (size_t i = 0; name && (e = ms_journal_at(j, i)) != NULL; i++) {
+	for (size_t i = 0; name && (e = entry_at(j, i)) != NULL; i++) {
 		const char *have;
 		if (!fits(m, e))
 			continue;
@@ -241,7 +254,7 @@ static bool same_caller(const cJSON *a, const cJSON *b)
 
 /* After each 429 or 503 with Retry-After, the same caller's next
  * request must wait that long, counted from when the answer went out. */
-static void check_retry_after(const cJSON *c, const struct ms_journal *j,
+static void check_retry_after(const cJSON *c, const struct view *j,
 			      int exit_status, struct outcome *out)
 {
 	const cJSON *m = cJSON_GetObjectItem(c, "match");
@@ -249,14 +262,14 @@ static void check_retry_after(const cJSON *c, const struct ms_journal *j,
 	const cJSON *a, *b;
 
 	(void)exit_status;
-	for (size_t i = 0; (a = ms_journal_at(j, i)) != NULL; i++) {
+	for (size_t i = 0; (a = entry_at(j, i)) != NULL; i++) {
 		double wait_s = entry_num(a, "retryAfter");
 		double status = entry_num(a, "status");
 		if (wait_s < 0 || (status != 429 && status != 503) ||
 		    !fits(m, a))
 			continue;
 		waits++;
-		for (size_t k = i + 1; (b = ms_journal_at(j, k)) != NULL;
+		for (size_t k = i + 1; (b = entry_at(j, k)) != NULL;
 		     k++) {
 			ms_time_t early;
 			if (!same_caller(a, b))
@@ -287,7 +300,7 @@ static void check_retry_after(const cJSON *c, const struct ms_journal *j,
 
 /* After a 401, the same credentials must not be tried again. */
 static void check_stops_after_401(const cJSON *c,
-				  const struct ms_journal *j,
+				  const struct view *j,
 				  int exit_status, struct outcome *out)
 {
 	const cJSON *m = cJSON_GetObjectItem(c, "match");
@@ -295,11 +308,11 @@ static void check_stops_after_401(const cJSON *c,
 	const cJSON *a, *b;
 
 	(void)exit_status;
-	for (size_t i = 0; (a = ms_journal_at(j, i)) != NULL; i++) {
+	for (size_t i = 0; (a = entry_at(j, i)) != NULL; i++) {
 		if (entry_num(a, "status") != 401 || !fits(m, a) ||
 		    !entry_str(a, "credentialId"))
 			continue;
-		for (size_t k = i + 1; (b = ms_journal_at(j, k)) != NULL;
+		for (size_t k = i + 1; (b = entry_at(j, k)) != NULL;
 		     k++) {
 			if (!same_caller(a, b))
 				continue;
@@ -321,7 +334,7 @@ static void check_stops_after_401(const cJSON *c,
 }
 
 
-static void check_known_routes(const cJSON *c, const struct ms_journal *j,
+static void check_known_routes(const cJSON *c, const struct view *j,
 			       int exit_status, struct outcome *out)
 {
 	size_t bad = 0;
@@ -329,7 +342,7 @@ static void check_known_routes(const cJSON *c, const struct ms_journal *j,
 
 	(void)c;
 	(void)exit_status;
-	for (size_t i = 0; (e = ms_journal_at(j, i)) != NULL; i++) {
+	for (size_t i = 0; (e = entry_at(j, i)) != NULL; i++) {
 		if (cJSON_IsString(cJSON_GetObjectItem(e, "route")))
 			continue;
 		if (bad++ == 0)
@@ -346,7 +359,7 @@ static void check_known_routes(const cJSON *c, const struct ms_journal *j,
 }
 
 
-static void check_exit(const cJSON *c, const struct ms_journal *j,
+static void check_exit(const cJSON *c, const struct view *j,
 		       int exit_status, struct outcome *out)
 {
 	const cJSON *equals = cJSON_GetObjectItem(c, "equals");
@@ -383,7 +396,7 @@ static const struct {
 };
 
 
-static cJSON *run_check(const cJSON *c, const struct ms_journal *j,
+static cJSON *run_check(const cJSON *c, const struct view *j,
 			int exit_status)
 {
 	const char *kind = entry_str(c, "kind");
@@ -405,14 +418,24 @@ static cJSON *run_check(const cJSON *c, const struct ms_journal *j,
 }
 
 
-cJSON *ms_verify(const cJSON *expect, const struct ms_journal *j,
+cJSON *ms_verify(const cJSON *expect, const struct ms_journal *journal,
 		 int exit_status)
 {
+	cJSON *entries = ms_journal_query(journal, 0, journal->count);
+	struct view view = {NULL, 0};
+	const struct view *j = &view;
+	const cJSON *e;
 	cJSON *o = cJSON_CreateObject();
 	cJSON *checks = cJSON_CreateArray();
 	int total = 0, failed = 0, skipped = 0;
 	const cJSON *c;
 
+	view.e = calloc((size_t)cJSON_GetArraySize(entries) + 1,
+			sizeof(*view.e));
+	cJSON_ArrayForEach(e, entries) {
+		if (view.e)
+			view.e[view.n++] = e;
+	}
 	cJSON_ArrayForEach(c, expect) {
 		cJSON *r = run_check(c, j, exit_status);
 		total++;
@@ -424,7 +447,9 @@ cJSON *ms_verify(const cJSON *expect, const struct ms_journal *j,
 	cJSON_AddNumberToObject(o, "total", total);
 	cJSON_AddNumberToObject(o, "failed", failed);
 	cJSON_AddNumberToObject(o, "skipped", skipped);
-	cJSON_AddNumberToObject(o, "evicted", (double)j->evicted);
+	cJSON_AddNumberToObject(o, "evicted", (double)journal->evicted);
 	cJSON_AddItemToObject(o, "checks", checks);
+	free(view.e);
+	cJSON_Delete(entries);
 	return o;
 }
