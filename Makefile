@@ -119,3 +119,58 @@ bench: deps
 	$(Q)sh tests/bench/deps.sh
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)sh tests/bench/run.sh $(BUILD)
+
+# ThreadSanitizer: the server and the concurrency tests built in
+# build-tsan. The tests start the server by fork and exec, so
+# TSAN_OPTIONS reaches it: a race halts it with exit 66, which fails the
+# test that stops it, and every report is kept in build-tsan/tsan.PID,
+# printed at the end and failing the target even if no test noticed.
+.PHONY: tsan
+TSAN_BUILD := build-tsan
+TSAN_TESTS := $(TSAN_BUILD)/test_hammer $(TSAN_BUILD)/test_e2e
+TSAN_OPTIONS_ALL = halt_on_error=1 exitcode=66 \
+		   log_path=$(CURDIR)/$(TSAN_BUILD)/tsan
+
+## tsan: the concurrency tests (test_hammer, test_e2e) against a server
+##       built with ThreadSanitizer in build-tsan; any race fails
+tsan: test-deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) \
+	    OPT="-O1 -g -fsanitize=thread" all $(TSAN_TESTS)
+	$(Q)rm -f $(TSAN_BUILD)/tsan.*
+	$(Q)TSAN_OPTIONS="$(TSAN_OPTIONS_ALL)" \
+	    sh tests/run.sh $(TSAN_BUILD) $(TSAN_TESTS); rc=$$?; \
+	for f in $(TSAN_BUILD)/tsan.*; do \
+	    [ -e "$$f" ] || continue; cat "$$f" >&2; rc=1; \
+	done; \
+	[ $$rc -eq 0 ] || echo "tsan: FAILED (reports above)" >&2; \
+	exit $$rc
+
+# Fuzzing: the libFuzzer harnesses of tests/fuzz/, built by clang with
+# the modules compiled again into build-fuzz/ (never main.c).
+.PHONY: fuzz fuzz-build fuzz-clean
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_OPT     ?= -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,\
+                  $(wildcard tests/fuzz/fuzz_*.c))
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_server.h $(LIB) \
+                 | $(BUILD)
+	@echo "  FUZZ-CC $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< $(LIB) $(LIBS)
+
+# Only meaningful in the sub-make of `fuzz` (BUILD=build-fuzz, clang).
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
+
+## fuzz: build the harnesses (clang, libFuzzer, ASan, UBSan) into
+##       build-fuzz/, replay tests/fuzz/crashes/, then fuzz each for
+##       FUZZ_SECONDS (default 20); fails on any crash
+fuzz:
+	$(Q)$(MAKE) --no-print-directory fuzz-build BUILD=build-fuzz \
+	    CC=$(FUZZ_CC) OPT="$(FUZZ_OPT)"
+	$(Q)sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+clean: fuzz-clean
+fuzz-clean:
+	rm -rf build-fuzz

@@ -53,8 +53,8 @@ uint64_t ms_journal_append_text(struct ms_journal *j, const char *text)
 		return seq;
 	/* "{" "seq":N "," the rest; the rest is "}" alone when empty. */
 	stamped = malloc(len + 32);
-	if (!stamped)
-		return seq;   /* out of memory: the entry is lost, not the server */
+	if (!stamped)           /* out of memory: lose the entry, not more */
+		return seq;
 	snprintf(stamped, len + 32, "{\"seq\":%llu%s%s",
 		 (unsigned long long)seq, text[1] == '}' ? "" : ",", text + 1);
 	if (j->count == j->limit) {

@@ -5,7 +5,8 @@
  *
  * The binary comes from $DM_MOCKSERVER_BIN (tests/run.sh sets it), else
  * build/dm-mockserver. Its output goes to a temporary log file that
- * ts_server_stop() prints when asked to (after a failure).
+ * ts_server_stop() prints when asked to (after a failure); with
+ * ts_server_spawn(..., 1) its stderr goes to a file of its own instead.
  */
 #ifndef MS_TESTSERVER_H
 #define MS_TESTSERVER_H
@@ -25,6 +26,7 @@ struct ts_server {
 	char url[128];
 	char log[64];
 	char ready[80];
+	char err[64];         /* stderr apart from log, or "" */
 };
 
 struct ts_reply {
@@ -61,14 +63,16 @@ static int ts_read_ready(struct ts_server *s)
 
 /*
  * Start the server with the scenario and extra arguments (NULL ended).
- * Returns 0 once it is ready (within 10 s), or -1.
+ * Its stdout goes to s->log; so does its stderr, unless split_stderr,
+ * when it goes to s->err, a file the caller reads and unlinks after
+ * ts_server_stop(). Returns 0 once it is ready (within 10 s), or -1.
  */
-static int ts_server_start(struct ts_server *s, const char *scenario,
-			   const char *const *extra)
+static int ts_server_spawn(struct ts_server *s, const char *scenario,
+			   const char *const *extra, int split_stderr)
 {
 	const char *bin = getenv("DM_MOCKSERVER_BIN");
 	const char *argv[32] = {0};
-	int n = 0, fd;
+	int n = 0, fd, err_fd;
 
 	if (!bin)
 		bin = "build/dm-mockserver";
@@ -76,6 +80,17 @@ static int ts_server_start(struct ts_server *s, const char *scenario,
 	fd = mkstemp(s->log);
 	if (fd < 0)
 		return -1;
+	s->err[0] = '\0';
+	err_fd = fd;
+	if (split_stderr) {
+		strcpy(s->err, "/tmp/dm-mock-err-XXXXXX");
+		err_fd = mkstemp(s->err);
+		if (err_fd < 0) {
+			close(fd);
+			unlink(s->log);
+			return -1;
+		}
+	}
 	snprintf(s->ready, sizeof(s->ready), "%s.ready", s->log);
 	unlink(s->ready);
 	argv[n++] = bin;
@@ -90,11 +105,13 @@ static int ts_server_start(struct ts_server *s, const char *scenario,
 	s->pid = fork();
 	if (s->pid == 0) {
 		dup2(fd, 1);
-		dup2(fd, 2);
+		dup2(err_fd, 2);
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
 	close(fd);
+	if (err_fd != fd)
+		close(err_fd);
 	for (int i = 0; i < 1000; i++) {
 		if (ts_read_ready(s) == 0)
 			return 0;
@@ -105,6 +122,14 @@ static int ts_server_start(struct ts_server *s, const char *scenario,
 		ts_sleep_ms(10);
 	}
 	return -1;
+}
+
+
+/* ts_server_spawn() with stdout and stderr in one log file. */
+static inline int ts_server_start(struct ts_server *s, const char *scenario,
+			   const char *const *extra)
+{
+	return ts_server_spawn(s, scenario, extra, 0);
 }
 
 
@@ -168,12 +193,14 @@ static size_t ts_on_header(char *data, size_t size, size_t n, void *user)
 
 /*
  * One request on curl (reused for keep-alive): method, url path (joined
- * to the server's URL), an Authorization value or NULL, a body or NULL.
- * Returns 0 with *r filled, or -1 when no answer came.
+ * to the server's URL), an Authorization value or NULL, one more header
+ * line ("Name: value") or NULL, a body or NULL. Returns 0 with *r
+ * filled, or -1 when no answer came.
  */
-static int ts_request(CURL *curl, const struct ts_server *s,
-		      const char *method, const char *path, const char *auth,
-		      const char *body, struct ts_reply *r)
+static int ts_request_hdr(CURL *curl, const struct ts_server *s,
+			  const char *method, const char *path,
+			  const char *auth, const char *header,
+			  const char *body, struct ts_reply *r)
 {
 	struct curl_slist *h = NULL;
 	char url[1024], hdr[1200];
@@ -185,6 +212,8 @@ static int ts_request(CURL *curl, const struct ts_server *s,
 		snprintf(hdr, sizeof(hdr), "Authorization: %s", auth);
 		h = curl_slist_append(h, hdr);
 	}
+	if (header)
+		h = curl_slist_append(h, header);
 	h = curl_slist_append(h, "Content-Type: application/json");
 	curl_easy_reset(curl);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -203,6 +232,16 @@ static int ts_request(CURL *curl, const struct ts_server *s,
 		return -1;
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
 	return 0;
+}
+
+
+/* ts_request_hdr() without the extra header. */
+static inline int ts_request(CURL *curl, const struct ts_server *s,
+			     const char *method, const char *path,
+			     const char *auth, const char *body,
+			     struct ts_reply *r)
+{
+	return ts_request_hdr(curl, s, method, path, auth, NULL, body, r);
 }
 
 #endif /* MS_TESTSERVER_H */
