@@ -18,9 +18,23 @@ void ms_rng_init(struct ms_rng *r, bool seeded, uint64_t seed,
 		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
 	h ^= h >> 48;   /* the state keeps 48 bits: fold the top ones in */
 	r->seeded = seeded;
+	r->pool_left = 0;
 	r->state[0] = (unsigned short)h;
 	r->state[1] = (unsigned short)(h >> 16);
 	r->state[2] = (unsigned short)(h >> 32);
+}
+
+
+static void pool_fill(struct ms_rng *r)
+{
+	size_t got = 0;
+
+	while (got < MS_RNG_POOL) {
+		ssize_t n = getrandom(r->pool + got, MS_RNG_POOL - got, 0);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	r->pool_left = MS_RNG_POOL;
 }
 
 
@@ -31,9 +45,17 @@ void ms_rng_bytes(struct ms_rng *r, void *buf, size_t len)
 
 	if (!r->seeded) {
 		while (done < len) {
-			ssize_t n = getrandom(out + done, len - done, 0);
-			if (n > 0)
-				done += (size_t)n;
+			size_t take;
+			if (r->pool_left == 0)
+				pool_fill(r);
+			take = len - done < r->pool_left ? len - done
+							 : r->pool_left;
+			memcpy(out + done, r->pool + MS_RNG_POOL - r->pool_left,
+			       take);
+			/* Used bytes are wiped: a secret never lies twice. */
+			memset(r->pool + MS_RNG_POOL - r->pool_left, 0, take);
+			r->pool_left -= take;
+			done += take;
 		}
 		return;
 	}
@@ -49,13 +71,9 @@ void ms_rng_uuid(struct ms_rng *r, char *out)
 {
 	uuid_t u;
 
-	if (!r->seeded) {
-		uuid_generate_random(u);
-	} else {
-		ms_rng_bytes(r, u, sizeof(u));
-		u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 */
-		u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* RFC 4122 */
-	}
+	ms_rng_bytes(r, u, sizeof(u));
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 */
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* RFC 4122 */
 	uuid_unparse_lower(u, out);
 }
 

@@ -318,12 +318,8 @@ static int secret_index(struct ms_token_store *s, struct ms_token *tok,
 
 int ms_token_store_add(struct ms_token_store *s, struct ms_token *tok)
 {
-	struct secret_ref key = {secret_hash(tok->secret), tok->secret, tok};
 	void *slot;
 
-	if (tfind(&key, &s->by_secret, secret_cmp) ||
-	    tfind(tok, &s->by_id, id_cmp))
-		return -1;
 	if (s->count == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
 		struct ms_token **items = realloc(s->items,
@@ -333,8 +329,10 @@ int ms_token_store_add(struct ms_token_store *s, struct ms_token *tok)
 		s->items = items;
 		s->cap = cap;
 	}
+	/* tsearch finds or inserts in one walk: a duplicate id comes back
+	 * as the other token. */
 	slot = tsearch(tok, &s->by_id, id_cmp);
-	if (!slot)
+	if (!slot || *(struct ms_token **)slot != tok)
 		return -1;
 	if (secret_index(s, tok, tok->secret) < 0) {
 		tdelete(tok, &s->by_id, id_cmp);
