@@ -47,7 +47,8 @@ $(BIN): $(BUILD)/main.o $(LIB)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/test_%: tests/test_%.c tests/testutil.h $(LIB) | $(BUILD)
+$(BUILD)/test_%: tests/test_%.c tests/testutil.h tests/testserver.h \
+                 $(LIB) | $(BUILD)
 	@echo "  TEST-CC $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(LIB) $(TEST_LIBS)
 
@@ -97,7 +98,7 @@ install: all
 
 ## clean: remove every build output
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-tsan
 
 ## help: this list
 help:

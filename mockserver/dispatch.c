@@ -452,6 +452,36 @@ static cJSON *journal_headers(const struct ms_call *call)
 }
 
 
+/*
+ * The query as the journal keeps it: a parameter whose name looks like a
+ * credential (?access_token=...) has its value replaced, as headers do.
+ * A new string; the caller frees it. NULL when there is no query.
+ */
+static char *journal_query(const char *query)
+{
+	size_t len = query ? strlen(query) : 0;
+	char *out = query ? malloc(len * 7 + 16) : NULL;  /* "k=" grows */
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	for (const char *p = query; *p;) {
+		size_t pair = strcspn(p, "&"), name = strcspn(p, "=&");
+		char key[128];
+		snprintf(key, sizeof(key), "%.*s", (int)name, p);
+		if (name < pair && header_is_credential(key))
+			o += (size_t)sprintf(out + o, "%s=<redacted>", key);
+		else
+			o += (size_t)sprintf(out + o, "%.*s", (int)pair, p);
+		p += pair;
+		if (*p == '&')
+			out[o++] = *p++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+
 /* The journal keeps the first MS_JOURNAL_BODY_MAX bytes of a body, as
  * valid UTF-8 text, cut between characters. */
 static void journal_body(cJSON *e, const struct ms_request *req)
@@ -531,7 +561,7 @@ static char *journal_text(struct ms_call *call, enum ms_plane plane,
 {
 	const struct ms_request *req = call->req;
 	cJSON *e = cJSON_CreateObject();
-	char t[MS_TIME_BUFSZ], *text;
+	char t[MS_TIME_BUFSZ], *text, *query;
 
 	if (!e)
 		return NULL;
@@ -543,7 +573,9 @@ static char *journal_text(struct ms_call *call, enum ms_plane plane,
 						    ? "site" : "gateway");
 	cJSON_AddStringToObject(e, "method", req->method);
 	add_clean(e, "path", call->path, -1, 2048);
-	add_clean(e, "query", req->query, -1, 2048);
+	query = journal_query(req->query);
+	add_clean(e, "query", query, -1, 2048);
+	free(query);
 	cJSON_AddItemToObject(e, "headers", journal_headers(call));
 	journal_body(e, req);
 	cJSON_AddNumberToObject(e, "status", call->resp->status);
