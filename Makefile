@@ -163,6 +163,7 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_server.h $(LIB) \
 
 # Only meaningful in the sub-make of `fuzz` (BUILD=build-fuzz, clang).
 fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
+	@:
 
 ## fuzz: build the harnesses (clang, libFuzzer, ASan, UBSan) into
 ##       build-fuzz/, replay tests/fuzz/crashes/, then fuzz each for
