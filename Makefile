@@ -168,7 +168,8 @@ fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
 ## fuzz: build the harnesses (clang, libFuzzer, ASan, UBSan) into
 ##       build-fuzz/, replay tests/fuzz/crashes/, then fuzz each for
 ##       FUZZ_SECONDS (default 20); fails on any crash
-fuzz:
+fuzz: deps
+	$(Q)sh tests/deps.sh fuzz
 	$(Q)$(MAKE) --no-print-directory fuzz-build BUILD=build-fuzz \
 	    CC=$(FUZZ_CC) OPT="$(FUZZ_OPT)"
 	$(Q)sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)

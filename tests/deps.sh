@@ -25,6 +25,12 @@ if [ "${1:-build}" = test ]; then
 	    >/dev/null 2>&1 || want="$want libcurl4-openssl-dev"
 	need curl curl
 fi
+if [ "${1:-build}" = fuzz ]; then
+	need clang clang
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a \
+	    >/dev/null 2>&1 || want="$want libclang-rt-dev"
+fi
+
 [ -n "$want" ] || exit 0
 echo "dm-mockserver: installing missing packages:$want"
 if ! command -v apt-get >/dev/null 2>&1; then
