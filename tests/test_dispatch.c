@@ -1,0 +1,111 @@
+/*
+ * test_dispatch: ms_dispatch() without a socket, for what a loopback test
+ * cannot reach: a client beyond loopback on the control plane, with and
+ * without --admin-key. (The end-to-end tests cover the rest over HTTP.)
+ */
+#include <string.h>
+#include "testutil.h"
+#include "dispatch.h"
+#include "log.h"
+
+static struct ms_server srv;
+static cJSON *doc;
+
+static int setup(void **state)
+{
+	struct ms_scenario_opts opts = {true, 1, NULL};
+	struct ms_scenario_error err;
+
+	(void)state;
+	ms_log_setup(MS_LOG_ERROR, MS_LOG_TEXT);
+	doc = ms_scenario_load("scenarios/default.json", &err);
+	if (!doc)
+		return -1;
+	ms_registry_init(&srv.registry, doc, &opts, 8, 16);
+	srv.scenario_name = "default";
+	srv.max_body = MS_MAX_BODY_DEFAULT;
+	return 0;
+}
+
+
+static int teardown(void **state)
+{
+	(void)state;
+	ms_registry_release(&srv.registry);
+	cJSON_Delete(doc);
+	return 0;
+}
+
+
+/* GET path from a client on or off loopback, with an admin key header
+ * when key is not NULL; fills resp (the caller frees its body). */
+static void get(const char *path, bool loopback, const char *key,
+		struct ms_response *resp)
+{
+	struct ms_header h[] = {{"X-Mock-Admin-Key", key}};
+	struct ms_request req = {
+		.method = "GET", .path = path, .headers = h,
+		.nheaders = key ? 1 : 0, .loopback = loopback,
+	};
+
+	memset(resp, 0, sizeof(*resp));
+	ms_dispatch(&srv, &req, resp);
+}
+
+
+static void test_dispatch_control_loopback_only(void **state)
+{
+	struct ms_response resp;
+
+	(void)state;
+	srv.admin_key = NULL;
+	get("/__mock/health", true, NULL, &resp);
+	assert_int_equal(resp.status, 200);
+	cJSON_Delete(resp.body);
+
+	get("/__mock/health", false, NULL, &resp);
+	assert_int_equal(resp.status, 403);
+	assert_string_equal(resp.reason, "permission_denied");
+	assert_string_equal(resp.missing_permission, "mock.admin");
+	cJSON_Delete(resp.body);
+
+	/* The other planes do not care where the client is. */
+	get("/rest/servicedeskapi/assets/workspace", false, NULL, &resp);
+	assert_int_equal(resp.status, 401);
+	assert_string_equal(resp.reason, "unauthenticated");
+	cJSON_Delete(resp.body);
+}
+
+
+static void test_dispatch_control_admin_key(void **state)
+{
+	struct ms_response resp;
+
+	(void)state;
+	srv.admin_key = "the-admin-key";
+	get("/__mock/health", false, "the-admin-key", &resp);
+	assert_int_equal(resp.status, 200);
+	cJSON_Delete(resp.body);
+
+	get("/__mock/health", false, "the-admin-kez", &resp);
+	assert_int_equal(resp.status, 401);
+	assert_string_equal(resp.reason, "unauthenticated");
+	cJSON_Delete(resp.body);
+
+	/* With a key set, loopback needs it too. */
+	get("/__mock/health", true, NULL, &resp);
+	assert_int_equal(resp.status, 401);
+	cJSON_Delete(resp.body);
+	srv.admin_key = NULL;
+}
+
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dispatch_control_loopback_only),
+		cmocka_unit_test(test_dispatch_control_admin_key),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
