@@ -117,7 +117,7 @@ $(BUILD)/bench-%: tests/bench/%.c | $(BUILD)
 ##        memory, scale and soak figures against their targets (a few
 ##        minutes; figures are reported, never asserted)
 bench: deps
-	$(Q)sh tests/bench/deps.sh
+	$(Q)sh tests/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)sh tests/bench/run.sh $(BUILD)
 

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Install the Debian/Ubuntu packages the build (or the tests) need, when a
-# header or tool is missing. As root, or through sudo; elsewhere print the
+# Install the Debian/Ubuntu packages the build (or the tests, the bench,
+# the fuzzers: the first argument says which) need, when a header or tool
+# is missing. As root, or through sudo; elsewhere print the
 # exact package names and fail.
 set -eu
 
@@ -23,6 +24,10 @@ if [ "${1:-build}" = test ]; then
 	# curl.h sits under the multiarch folder on Debian: accept any.
 	ls /usr/include/*/curl/curl.h /usr/include/curl/curl.h \
 	    >/dev/null 2>&1 || want="$want libcurl4-openssl-dev"
+	need curl curl
+fi
+if [ "${1:-build}" = bench ]; then
+	need wrk wrk
 	need curl curl
 fi
 if [ "${1:-build}" = fuzz ]; then

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The figures of `make bench`: run.sh BUILD, from the top of the tree,
 # after BUILD/dm-mockserver, BUILD/bench-hello and BUILD/bench-readytime
-# are built and wrk and curl are installed (tests/bench/deps.sh).
+# are built and wrk and curl are installed (tests/deps.sh bench).
 #
 # Every server runs on 127.0.0.1 port 0 with a ready file, in a temporary
 # folder removed at the end. Each figure is printed with its target and
