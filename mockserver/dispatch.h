@@ -36,7 +36,6 @@ struct ms_request {
 	int nheaders;
 	const char *body;
 	size_t body_len;
-	bool body_truncated;      /* more than the journal keeps: unused */
 	bool loopback;            /* the peer is on 127.0.0.0/8 or ::1 */
 };
 

@@ -95,4 +95,24 @@ cJSON *ms_page(cJSON *all, size_t start, size_t limit);
 /* A time as ISO text, or JSON null for MS_NEVER. */
 cJSON *ms_time_json(ms_time_t t);
 
+/* A subject's strings, copied, so that they outlive the tenant's lock. */
+struct ms_subject_copy {
+	struct ms_subject s;
+	char token[1024];
+	char token_id[MS_UUID_BUFSZ];
+	char user[256];
+};
+
+void ms_subject_keep(const struct ms_subject *in,
+		     struct ms_subject_copy *out);
+
+/*
+ * Journal a site or gateway call (record.c): the entry is written with
+ * the tenant's lock let go, then appended under it. Call without the
+ * lock held; started is ms_mono_us() when the request came.
+ */
+void ms_call_record(struct ms_call *call, enum ms_plane plane,
+		    const struct ms_subject_copy *subj,
+		    const struct ms_route *r, int64_t started);
+
 #endif /* MS_HANDLERS_H */

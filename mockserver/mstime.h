@@ -87,5 +87,7 @@ ms_time_t ms_time_add(ms_time_t t, const struct ms_period *p);
 /* Milliseconds of wall time since the epoch, and of a monotonic clock. */
 ms_time_t ms_wall_now(void);
 int64_t ms_mono_now(void);
+/* Microseconds of the monotonic clock, for measuring durations. */
+int64_t ms_mono_us(void);
 
 #endif /* MS_MSTIME_H */

@@ -495,24 +495,43 @@ static struct loader *body_loader(const char *text, size_t len,
 }
 
 
-cJSON *ms_scenario_parse(const char *text, size_t len,
+/*
+ * A document from a request body: a scenario, or (rules) one rule or an
+ * array of them, their user references checked against st. NULL with
+ * *err when refused.
+ */
+static cJSON *parse_body(const char *text, size_t len, bool rules,
+			 const struct ms_state *st,
 			 struct ms_scenario_error *err)
 {
-	struct ms_scenario_error spare;
 	struct loader *ld;
 	struct check ck;
 	cJSON *doc;
 
-	err = err ? err : &spare;
 	scn_error_start(err, NULL);
 	ld = body_loader(text, len, err);
 	if (!ld)
 		return NULL;
 	scn_check_init(&ck, ld, true);
-	doc = finish(ld, &ck, load_source(ld, &ck, 0));
+	if (!rules) {
+		doc = finish(ld, &ck, load_source(ld, &ck, 0));
+	} else if ((doc = parse_top(ld, 0, true)) != NULL &&
+		   scn_check_rules(&ck, doc, st)) {
+		cJSON_Delete(doc);
+		doc = NULL;
+	}
 	scn_check_release(&ck);
 	loader_free(ld);
 	return doc;
+}
+
+
+cJSON *ms_scenario_parse(const char *text, size_t len,
+			 struct ms_scenario_error *err)
+{
+	struct ms_scenario_error spare;
+
+	return parse_body(text, len, false, NULL, err ? err : &spare);
 }
 
 
@@ -540,24 +559,9 @@ cJSON *ms_scenario_parse_rules(const char *text, size_t len,
 			       struct ms_scenario_error *err)
 {
 	struct ms_scenario_error spare;
-	struct loader *ld;
-	struct check ck;
-	cJSON *doc;
 
 	err = err ? err : &spare;
-	scn_error_start(err, NULL);
-	ld = body_loader(text, len, err);
-	if (!ld)
-		return NULL;
-	scn_check_init(&ck, ld, true);
-	doc = parse_top(ld, 0, true);
-	if (doc && scn_check_rules(&ck, doc, st)) {
-		cJSON_Delete(doc);
-		doc = NULL;
-	}
-	scn_check_release(&ck);
-	loader_free(ld);
-	return rules_array(doc, err);
+	return rules_array(parse_body(text, len, true, st, err), err);
 }
 
 

@@ -28,15 +28,6 @@ struct ms_http {
 };
 
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-
 static bool is_loopback(const char *addr)
 {
 	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
@@ -80,7 +71,7 @@ static enum body_read read_body(struct mg_connection *conn, size_t max,
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	bool sized = ri->content_length >= 0;
-	int64_t deadline = mono_us() + BODY_DEADLINE_MS * 1000LL;
+	int64_t deadline = ms_mono_us() + BODY_DEADLINE_MS * 1000LL;
 	size_t cap = sized ? (size_t)ri->content_length : 4096, n = 0;
 	enum body_read rc = BODY_OK;
 	char *buf;
@@ -106,7 +97,7 @@ static enum body_read read_body(struct mg_connection *conn, size_t max,
 		if (got <= 0)
 			break;
 		n += (size_t)got;
-		if (mono_us() > deadline)
+		if (ms_mono_us() > deadline)
 			rc = BODY_SLOW;
 	}
 	if (rc == BODY_OK && sized && n < cap)
@@ -362,7 +353,7 @@ static int on_request(struct mg_connection *conn)
 	struct ms_header headers[64];
 	struct ms_response resp;
 	struct ms_request req;
-	int64_t started = mono_us();
+	int64_t started = ms_mono_us();
 	char *body = NULL, *path;
 	enum body_read rc;
 
@@ -393,7 +384,7 @@ static int on_request(struct mg_connection *conn)
 	       resp.status, resp.reason ? resp.reason : "-",
 	       resp.fault ? " fault=" : "",
 	       resp.fault ? ms_fault_name(resp.fault) : "",
-	       (long long)(mono_us() - started));
+	       (long long)(ms_mono_us() - started));
 	cJSON_Delete(resp.body);
 	free(body);
 	free(path);

@@ -40,21 +40,6 @@ size_t ms_utf8_seq_len(const unsigned char *p, size_t avail)
 }
 
 
-bool ms_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n = ms_utf8_seq_len(p + i, len - i);
-		if (n == 0)
-			return false;
-		i += n;
-	}
-	return true;
-}
-
-
 /* Is the escape at t[i] (a backslash in a string) \u0000? */
 static bool nul_escape(const char *t, size_t len, size_t i)
 {

@@ -21,8 +21,6 @@
  * bytes if NUL-terminated), or 0 when p does not start one. */
 size_t ms_utf8_seq_len(const unsigned char *p, size_t avail);
 
-bool ms_utf8_valid(const char *s, size_t len);
-
 /*
  * Screen JSON text before it is parsed: nesting at most
  * MS_JSON_DEPTH_MAX, no NUL byte, no \u0000 escape, no raw control

@@ -338,7 +338,6 @@ int ms_token_store_add(struct ms_token_store *s, struct ms_token *tok)
 		tdelete(tok, &s->by_id, id_cmp);
 		return -1;
 	}
-	tok->seq = s->count;
 	s->items[s->count++] = tok;
 	return 0;
 }

@@ -52,7 +52,6 @@ struct ms_token {
 	char *workspace_id;
 	bool revoked;
 	char *secret;
-	size_t seq;               /* position in the store's list */
 };
 
 struct ms_token_store {
