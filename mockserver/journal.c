@@ -7,6 +7,18 @@
 #include <string.h>
 #include "journal.h"
 #include "log.h"
+#include "text.h"
+
+/* Kept beyond a cap: enough for the character that crosses it, so that
+ * cleaning the kept bytes cuts where cleaning all of them would. */
+#define SLACK 3
+
+struct ms_journal_entry {
+	uint64_t seq;
+	bool body_cut;                   /* body bytes were left out */
+	struct ms_journal_fields f;      /* strings point past headers */
+	struct ms_journal_header headers[];
+};
 
 
 int ms_journal_init(struct ms_journal *j, size_t limit)
@@ -27,7 +39,7 @@ int ms_journal_init(struct ms_journal *j, size_t limit)
 void ms_journal_clear(struct ms_journal *j)
 {
 	for (size_t i = 0; i < j->count; i++)
-		free(j->ring[(j->start + i) % j->limit].text);
+		free(j->ring[(j->start + i) % j->limit]);
 	j->start = 0;
 	j->count = 0;
 	j->evicted = 0;
@@ -42,58 +54,218 @@ void ms_journal_release(struct ms_journal *j)
 }
 
 
-uint64_t ms_journal_append_text(struct ms_journal *j, const char *text)
+/* Bytes that keep() takes for s. */
+static size_t need(const char *s, size_t cap)
+{
+	return s ? strnlen(s, cap + SLACK) + 1 : 0;
+}
+
+
+/* Copy at most cap + SLACK bytes of s to *at, NUL-terminated, and move
+ * *at past them. Returns the copy, or NULL for NULL. */
+static const char *keep(char **at, const char *s, size_t cap)
+{
+	size_t n;
+	char *copy = *at;
+
+	if (!s)
+		return NULL;
+	n = strnlen(s, cap + SLACK);
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	*at += n + 1;
+	return copy;
+}
+
+
+struct ms_journal_entry *ms_journal_entry_new(
+	const struct ms_journal_fields *f)
+{
+	const size_t text = MS_JOURNAL_TEXT_MAX, path = MS_JOURNAL_PATH_MAX;
+	size_t body = f->body_len < MS_JOURNAL_BODY_MAX + SLACK
+			      ? f->body_len : MS_JOURNAL_BODY_MAX + SLACK;
+	int nh = f->nheaders > 0 && f->headers ? f->nheaders : 0;
+	struct ms_journal_entry *e;
+	size_t size;
+	char *at;
+
+	size = sizeof(*e) + (size_t)nh * sizeof(e->headers[0]) +
+	       need(f->tenant, text) + need(f->plane, text) +
+	       need(f->method, text) + need(f->path, path) +
+	       need(f->query, path) + (f->body ? body + 1 : 0) +
+	       need(f->fault, text) + need(f->reason, text) +
+	       need(f->rule, text) + need(f->credential_id, text) +
+	       need(f->token, text) + need(f->token_id, text) +
+	       need(f->user, text) + need(f->route, text);
+	for (int i = 0; i < nh; i++)
+		size += need(f->headers[i].name, text) +
+			need(f->headers[i].value, text);
+	e = malloc(size);
+	if (!e)
+		return NULL;
+	e->seq = 0;
+	e->f = *f;
+	e->f.nheaders = nh;
+	e->f.headers = e->headers;
+	at = (char *)&e->headers[nh];
+	for (int i = 0; i < nh; i++) {
+		e->headers[i].name = keep(&at, f->headers[i].name, text);
+		e->headers[i].value = keep(&at, f->headers[i].value, text);
+	}
+	e->f.tenant = keep(&at, f->tenant, text);
+	e->f.plane = keep(&at, f->plane, text);
+	e->f.method = keep(&at, f->method, text);
+	e->f.path = keep(&at, f->path, path);
+	e->f.query = keep(&at, f->query, path);
+	e->f.body = NULL;
+	e->f.body_len = 0;
+	e->body_cut = false;
+	if (f->body) {
+		memcpy(at, f->body, body);
+		at[body] = '\0';
+		e->f.body = at;
+		e->f.body_len = body;
+		e->body_cut = f->body_len > body;
+		at += body + 1;
+	}
+	e->f.fault = keep(&at, f->fault, text);
+	e->f.reason = keep(&at, f->reason, text);
+	e->f.rule = keep(&at, f->rule, text);
+	e->f.credential_id = keep(&at, f->credential_id, text);
+	e->f.token = keep(&at, f->token, text);
+	e->f.token_id = keep(&at, f->token_id, text);
+	e->f.user = keep(&at, f->user, text);
+	e->f.route = keep(&at, f->route, text);
+	return e;
+}
+
+
+uint64_t ms_journal_append(struct ms_journal *j, struct ms_journal_entry *e)
 {
 	uint64_t seq = j->next_seq++;
-	struct ms_journal_entry *slot;
-	size_t len = strlen(text);
-	char *stamped;
+	struct ms_journal_entry **slot;
 
-	if (j->limit == 0 || len < 2 || text[0] != '{')
+	if (!e)                  /* out of memory: lose the entry, not more */
 		return seq;
-	/* "{" "seq":N "," the rest; the rest is "}" alone when empty. */
-	stamped = malloc(len + 32);
-	if (!stamped)           /* out of memory: lose the entry, not more */
+	if (j->limit == 0) {
+		free(e);
 		return seq;
-	snprintf(stamped, len + 32, "{\"seq\":%llu%s%s",
-		 (unsigned long long)seq, text[1] == '}' ? "" : ",", text + 1);
+	}
+	e->seq = seq;
 	if (j->count == j->limit) {
 		if (j->evicted == 0)
 			ms_log(MS_LOG_WARN, "journal full (%zu entries): "
 			       "evicting the oldest from now on", j->limit);
 		slot = &j->ring[j->start];
-		free(slot->text);
+		free(*slot);
 		j->start = (j->start + 1) % j->limit;
 		j->evicted++;
 	} else {
 		slot = &j->ring[(j->start + j->count) % j->limit];
 		j->count++;
 	}
-	slot->seq = seq;
-	slot->text = stamped;
+	*slot = e;
 	return seq;
 }
 
 
-uint64_t ms_journal_append(struct ms_journal *j, cJSON *entry)
+/* Add s (len bytes) cleaned to at most max bytes, or null for NULL.
+ * Returns whether bytes were left out. */
+static bool add_text(cJSON *o, const char *key, const char *s, size_t len,
+		     size_t max)
 {
-	char *text = j->limit ? cJSON_PrintUnformatted(entry) : NULL;
-	uint64_t seq;
+	bool cut = false;
+	char *clean;
 
-	cJSON_Delete(entry);
-	if (!text)
-		return j->next_seq++;
-	seq = ms_journal_append_text(j, text);
-	cJSON_free(text);
-	return seq;
+	if (!s) {
+		cJSON_AddNullToObject(o, key);
+		return false;
+	}
+	clean = ms_text_clean(s, len, max, true, &cut);
+	cJSON_AddStringToObject(o, key, clean ? clean : "");
+	free(clean);
+	return cut;
 }
 
 
-const char *ms_journal_text(const struct ms_journal *j, size_t i)
+static void add_string(cJSON *o, const char *key, const char *s,
+		       size_t max)
+{
+	add_text(o, key, s, s ? strlen(s) : 0, max);
+}
+
+
+/* A caller field: null when absent or empty. */
+static void add_caller(cJSON *o, const char *key, const char *s)
+{
+	add_string(o, key, s && *s ? s : NULL, MS_JOURNAL_TEXT_MAX);
+}
+
+
+static cJSON *headers_json(const struct ms_journal_fields *f)
+{
+	cJSON *h = cJSON_CreateObject();
+
+	for (int i = 0; h && i < f->nheaders; i++) {
+		const char *name = f->headers[i].name;
+		bool cut;
+		char *key = ms_text_clean(name ? name : "",
+					  name ? strlen(name) : 0,
+					  MS_JOURNAL_TEXT_MAX, false, &cut);
+		if (key)
+			add_string(h, key, f->headers[i].value,
+				   MS_JOURNAL_TEXT_MAX);
+		free(key);
+	}
+	return h;
+}
+
+
+static cJSON *entry_json(const struct ms_journal_entry *e)
+{
+	const struct ms_journal_fields *f = &e->f;
+	cJSON *o = cJSON_CreateObject();
+	char t[MS_TIME_BUFSZ];
+	bool cut;
+
+	if (!o)
+		return NULL;
+	cJSON_AddNumberToObject(o, "seq", (double)e->seq);
+	add_string(o, "tenant", f->tenant, MS_JOURNAL_TEXT_MAX);
+	cJSON_AddStringToObject(o, "time", ms_time_format(f->time, t));
+	cJSON_AddStringToObject(o, "wallTime",
+				ms_time_format(f->wall_time, t));
+	add_string(o, "plane", f->plane, MS_JOURNAL_TEXT_MAX);
+	add_string(o, "method", f->method, MS_JOURNAL_TEXT_MAX);
+	add_string(o, "path", f->path, MS_JOURNAL_PATH_MAX);
+	add_string(o, "query", f->query, MS_JOURNAL_PATH_MAX);
+	cJSON_AddItemToObject(o, "headers", headers_json(f));
+	cut = add_text(o, "body", f->body, f->body_len, MS_JOURNAL_BODY_MAX);
+	cJSON_AddBoolToObject(o, "bodyTruncated", cut || e->body_cut);
+	cJSON_AddNumberToObject(o, "status", f->status);
+	add_caller(o, "fault", f->fault);
+	add_caller(o, "reason", f->reason);
+	add_caller(o, "rule", f->rule);
+	cJSON_AddNumberToObject(o, "durationUs", (double)f->duration_us);
+	add_caller(o, "credentialId", f->credential_id);
+	add_caller(o, "token", f->token);
+	add_caller(o, "tokenId", f->token_id);
+	add_caller(o, "user", f->user);
+	add_caller(o, "route", f->route);
+	if (f->retry_after >= 0)
+		cJSON_AddNumberToObject(o, "retryAfter",
+					(double)f->retry_after);
+	else
+		cJSON_AddNullToObject(o, "retryAfter");
+	return o;
+}
+
+
+cJSON *ms_journal_json(const struct ms_journal *j, size_t i)
 {
 	if (i >= j->count)
 		return NULL;
-	return j->ring[(j->start + i) % j->limit].text;
+	return entry_json(j->ring[(j->start + i) % j->limit]);
 }
 
 
@@ -105,14 +277,13 @@ cJSON *ms_journal_query(const struct ms_journal *j, uint64_t since,
 
 	for (size_t i = 0; out && i < j->count && taken < limit; i++) {
 		const struct ms_journal_entry *e =
-			&j->ring[(j->start + i) % j->limit];
-		cJSON *parsed;
+			j->ring[(j->start + i) % j->limit];
+		cJSON *o;
 		if (e->seq <= since)
 			continue;
-		parsed = cJSON_ParseWithLengthOpts(e->text, strlen(e->text),
-						   NULL, false);
-		if (parsed)
-			cJSON_AddItemToArray(out, parsed);
+		o = entry_json(e);
+		if (o)
+			cJSON_AddItemToArray(out, o);
 		taken++;
 	}
 	return out;

@@ -2,16 +2,21 @@
  * journal: a tenant's record of the requests it answered.
  *
  * A ring of entries, bounded by a limit set at start (--journal-limit;
- * 0 records nothing). An entry is kept as its JSON text, one allocation:
- * freeing a tree of a few dozen nodes for every eviction, cold in the
- * cache, cost more than half the server's time under load; reads, rare,
- * parse the text back. When full, the oldest entry is evicted and counted:
- * the count is reported with every read, and the first eviction is logged.
- * Entries get increasing sequence numbers that survive evictions, so a
- * reader can page with "since". Entries never hold a credential: the
- * caller describes it before appending (see dispatch.c).
+ * 0 records nothing). Writes are hot and reads are rare, so an entry is
+ * kept as the caller's fields copied into one allocation, each string
+ * capped, and turned into JSON only when read: building and printing a
+ * JSON tree for every request cost more than the rest of the request.
+ * What a reader gets is as if each string had been cleaned when
+ * recorded: valid UTF-8 (see ms_text_clean), at most its cap in bytes.
  *
- * Nothing here locks: the owning tenant serialises access.
+ * When full, the oldest entry is evicted and counted: the count is
+ * reported with every read, and the first eviction is logged. Entries
+ * get increasing sequence numbers that survive evictions, so a reader
+ * can page with "since". Entries never hold a credential: the caller
+ * describes it before recording (see record.c).
+ *
+ * Nothing here locks: the owning tenant serialises access. Making an
+ * entry (ms_journal_entry_new) touches no journal and needs no lock.
  */
 #ifndef MS_JOURNAL_H
 #define MS_JOURNAL_H
@@ -19,18 +24,54 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "mstime.h"
 
 #define MS_JOURNAL_LIMIT_DEFAULT 10000
 #define MS_JOURNAL_LIMIT_MAX 1000000
-#define MS_JOURNAL_BODY_MAX 4096
+#define MS_JOURNAL_BODY_MAX 4096     /* bytes of a body kept */
+#define MS_JOURNAL_PATH_MAX 2048     /* bytes of the path, of the query */
+#define MS_JOURNAL_TEXT_MAX 1024     /* bytes of any other string */
+#define MS_JOURNAL_HEADERS_MAX 64    /* request headers kept (civetweb's
+					own limit) */
 
-struct ms_journal_entry {
-	uint64_t seq;
-	char *text;        /* the entry as JSON, "seq" included */
+struct ms_journal_header {
+	const char *name;
+	const char *value;
 };
 
+/*
+ * What an entry says. Strings may be NULL (JSON null; for the caller
+ * fields an empty string is null too) and need not be valid UTF-8.
+ */
+struct ms_journal_fields {
+	const char *tenant;
+	ms_time_t time;              /* the tenant's virtual time */
+	ms_time_t wall_time;
+	const char *plane;
+	const char *method;
+	const char *path;
+	const char *query;
+	const struct ms_journal_header *headers;
+	int nheaders;
+	const char *body;            /* body_len bytes, NUL allowed */
+	size_t body_len;             /* 0: no body (null) */
+	int status;
+	const char *fault;
+	const char *reason;
+	const char *rule;
+	int64_t duration_us;
+	const char *credential_id;
+	const char *token;
+	const char *token_id;
+	const char *user;
+	const char *route;
+	int64_t retry_after;         /* seconds; -1 for null */
+};
+
+struct ms_journal_entry;             /* opaque: one allocation */
+
 struct ms_journal {
-	struct ms_journal_entry *ring;
+	struct ms_journal_entry **ring;
 	size_t limit;      /* capacity; 0 disables the journal */
 	size_t start;      /* index of the oldest entry */
 	size_t count;
@@ -43,21 +84,24 @@ int ms_journal_init(struct ms_journal *j, size_t limit);
 void ms_journal_release(struct ms_journal *j);
 void ms_journal_clear(struct ms_journal *j);
 
-/* Take ownership of entry, stamp it with "seq" and keep it (as text; the
- * tree is freed); evicts the oldest when full. Returns the sequence
- * number given. entry must not hold "seq" already. */
-uint64_t ms_journal_append(struct ms_journal *j, cJSON *entry);
+/* A new entry holding copies of f's strings, each cut to its cap (a
+ * few bytes more, so that the cut can fall between characters when
+ * read); NULL when out of memory. Free with free() if not appended. */
+struct ms_journal_entry *ms_journal_entry_new(
+	const struct ms_journal_fields *f);
 
-/* Keep a copy of text, the JSON of an object without "seq", stamped
- * with the next sequence number (as its first member). Returns it. */
-uint64_t ms_journal_append_text(struct ms_journal *j, const char *text);
+/* Take ownership of e (which may be NULL: out of memory, the entry is
+ * lost but its number is spent), stamp it with the next sequence
+ * number and keep it; evicts the oldest when full. Returns the number
+ * given. */
+uint64_t ms_journal_append(struct ms_journal *j, struct ms_journal_entry *e);
+
+/* The entry at position i (0 = oldest) as a new JSON object, "seq"
+ * first; NULL past the end or when out of memory. */
+cJSON *ms_journal_json(const struct ms_journal *j, size_t i);
 
 /* A new array of up to limit entries with seq > since, oldest first. */
 cJSON *ms_journal_query(const struct ms_journal *j, uint64_t since,
 			size_t limit);
-
-/* The JSON text of the entry at position i (0 = oldest); NULL past the
- * end. */
-const char *ms_journal_text(const struct ms_journal *j, size_t i);
 
 #endif /* MS_JOURNAL_H */

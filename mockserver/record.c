@@ -2,15 +2,15 @@
  * record: the journal entry of a site or gateway request (see
  * handlers.h). Credentials are described, never copied: Authorization
  * by what it proved, other credential-like headers and query parameters
- * as <redacted>; every string is made valid UTF-8. The entry is written
- * with the tenant's lock let go and appended under it briefly.
+ * as <redacted>. The entry is made with the tenant's lock let go and
+ * appended under it briefly; the journal makes its strings valid UTF-8
+ * when it is read.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "handlers.h"
-#include "text.h"
 
 
 /* Header names that may carry a credential: never journaled as sent. */
@@ -27,33 +27,16 @@ static bool header_is_credential(const char *name)
 }
 
 
-/* Add s (len bytes, or strlen when len is -1) as valid UTF-8 text of at
- * most max bytes; returns whether it was cut. */
-static bool add_clean(cJSON *o, const char *key, const char *s,
-		      ptrdiff_t len, size_t max)
-{
-	bool cut = false;
-	char *clean;
-
-	if (!s) {
-		cJSON_AddNullToObject(o, key);
-		return false;
-	}
-	clean = ms_text_clean(s, len < 0 ? strlen(s) : (size_t)len, max, true,
-			      &cut);
-	cJSON_AddStringToObject(o, key, clean ? clean : "");
-	free(clean);
-	return cut;
-}
-
-
 /* Request headers, the Authorization described (see the credential of
- * the response), every other credential header only named. */
-static cJSON *journal_headers(const struct ms_call *call)
+ * the response), every other credential header only named. Fills out
+ * (room for MS_JOURNAL_HEADERS_MAX) and returns the count. */
+static int journal_headers(const struct ms_call *call,
+			   struct ms_journal_header *out)
 {
-	cJSON *h = cJSON_CreateObject();
+	int n = call->req->nheaders < MS_JOURNAL_HEADERS_MAX
+			? call->req->nheaders : MS_JOURNAL_HEADERS_MAX;
 
-	for (int i = 0; h && i < call->req->nheaders; i++) {
+	for (int i = 0; i < n; i++) {
 		const char *name = call->req->headers[i].name;
 		const char *value = call->req->headers[i].value;
 		if (strcasecmp(name, "Authorization") == 0)
@@ -62,9 +45,10 @@ static cJSON *journal_headers(const struct ms_call *call)
 					: "<redacted>";
 		else if (header_is_credential(name))
 			value = "<redacted>";
-		add_clean(h, name, value, -1, 1024);
+		out[i].name = name;
+		out[i].value = value;
 	}
-	return h;
+	return n;
 }
 
 
@@ -98,21 +82,6 @@ static char *journal_query(const char *query)
 }
 
 
-/* The journal keeps the first MS_JOURNAL_BODY_MAX bytes of a body, as
- * valid UTF-8 text, cut between characters. */
-static void journal_body(cJSON *e, const struct ms_request *req)
-{
-	bool cut = false;
-
-	if (req->body_len)
-		cut = add_clean(e, "body", req->body,
-				(ptrdiff_t)req->body_len, MS_JOURNAL_BODY_MAX);
-	else
-		cJSON_AddNullToObject(e, "body");
-	cJSON_AddBoolToObject(e, "bodyTruncated", cut);
-}
-
-
 /* A short fingerprint of the credentials presented, so that checks can
  * tell callers apart without the journal holding a secret. */
 static void credential_id(const struct ms_request *req, char *buf,
@@ -131,88 +100,68 @@ static void credential_id(const struct ms_request *req, char *buf,
 }
 
 
-static void add_string_or_null(cJSON *o, const char *key, const char *s)
+/* The seconds of a Retry-After the answer carries, or -1. */
+static int64_t retry_after(const struct ms_response *resp)
 {
-	if (s && *s)
-		add_clean(o, key, s, -1, 1024);
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
-
-/* Who called and what answered, in the fields expectations read. */
-static void journal_caller(cJSON *e, const struct ms_call *call,
-			   const struct ms_subject *subj,
-			   const struct ms_route *r)
-{
-	const struct ms_response *resp = call->resp;
 	const char *retry = NULL;
-	char id[16];
 
-	credential_id(call->req, id, sizeof(id));
-	add_string_or_null(e, "credentialId", id);
-	add_string_or_null(e, "token", subj->token_label);
-	add_string_or_null(e, "tokenId", subj->token_id);
-	add_string_or_null(e, "user", subj->user);
-	add_string_or_null(e, "route", r ? r->pattern : NULL);
 	for (int i = 0; i < resp->nheaders; i++) {
 		if (strcasecmp(resp->headers[i].name, "Retry-After") == 0)
 			retry = resp->headers[i].value;
 	}
-	if (retry && *retry && strspn(retry, "0123456789") == strlen(retry))
-		cJSON_AddNumberToObject(e, "retryAfter", atof(retry));
-	else
-		cJSON_AddNullToObject(e, "retryAfter");
+	if (retry && *retry && strlen(retry) < 16 &&
+	    strspn(retry, "0123456789") == strlen(retry))
+		return strtoll(retry, NULL, 10);
+	return -1;
 }
 
 
 /*
- * The journal entry of a site or gateway request, as JSON text (the
- * caller frees it), or NULL. It reads only the call and copies, so it
- * runs with the tenant's lock let go; the append is then brief.
+ * The journal entry of a site or gateway request, or NULL. It reads
+ * only the call and copies, so it runs with the tenant's lock let go;
+ * the append is then brief.
  */
-static char *journal_text(struct ms_call *call, enum ms_plane plane,
-			  const struct ms_subject *subj,
-			  const struct ms_route *r, long long micros)
+static struct ms_journal_entry *journal_entry(struct ms_call *call,
+					      enum ms_plane plane,
+					      const struct ms_subject *subj,
+					      const struct ms_route *r,
+					      int64_t micros)
 {
 	const struct ms_request *req = call->req;
-	cJSON *e = cJSON_CreateObject();
-	char t[MS_TIME_BUFSZ], *text, *query;
+	struct ms_journal_header headers[MS_JOURNAL_HEADERS_MAX];
+	struct ms_journal_fields f = {
+		.tenant = call->tenant->name,
+		.time = call->now,
+		.wall_time = call->arrived,
+		.plane = plane == MS_PLANE_SITE ? "site" : "gateway",
+		.method = req->method,
+		.path = call->path,
+		.headers = headers,
+		.nheaders = journal_headers(call, headers),
+		.body = req->body_len ? req->body : NULL,
+		.body_len = req->body_len,
+		.status = call->resp->status,
+		.fault = call->resp->fault ? ms_fault_name(call->resp->fault)
+					   : NULL,
+		.reason = call->resp->reason,
+		.rule = call->rule,
+		.duration_us = micros,
+		.token = subj->token_label,
+		.token_id = subj->token_id,
+		.user = subj->user,
+		.route = r ? r->pattern : NULL,
+		.retry_after = retry_after(call->resp),
+	};
+	struct ms_journal_entry *e;
+	char id[16];
+	char *query;
 
-	if (!e)
-		return NULL;
-	cJSON_AddStringToObject(e, "tenant", call->tenant->name);
-	cJSON_AddStringToObject(e, "time", ms_time_format(call->now, t));
-	cJSON_AddStringToObject(e, "wallTime",
-				ms_time_format(call->arrived, t));
-	cJSON_AddStringToObject(e, "plane", plane == MS_PLANE_SITE
-						    ? "site" : "gateway");
-	cJSON_AddStringToObject(e, "method", req->method);
-	add_clean(e, "path", call->path, -1, 2048);
-	query = journal_query(req->query);
-	add_clean(e, "query", query, -1, 2048);
+	credential_id(req, id, sizeof(id));
+	f.credential_id = id;
+	f.query = query = journal_query(req->query);
+	e = ms_journal_entry_new(&f);
 	free(query);
-	cJSON_AddItemToObject(e, "headers", journal_headers(call));
-	journal_body(e, req);
-	cJSON_AddNumberToObject(e, "status", call->resp->status);
-	if (call->resp->fault)
-		cJSON_AddStringToObject(e, "fault",
-					ms_fault_name(call->resp->fault));
-	else
-		cJSON_AddNullToObject(e, "fault");
-	if (call->resp->reason)
-		cJSON_AddStringToObject(e, "reason", call->resp->reason);
-	else
-		cJSON_AddNullToObject(e, "reason");
-	if (call->rule[0])
-		cJSON_AddStringToObject(e, "rule", call->rule);
-	else
-		cJSON_AddNullToObject(e, "rule");
-	cJSON_AddNumberToObject(e, "durationUs", (double)micros);
-	journal_caller(e, call, subj, r);
-	text = cJSON_PrintUnformatted(e);
-	cJSON_Delete(e);
-	return text;
+	return e;
 }
 
 
@@ -242,7 +191,7 @@ void ms_call_record(struct ms_call *call, enum ms_plane plane,
 		    const struct ms_route *r, int64_t started)
 {
 	struct ms_tenant *t = call->tenant;
-	char *text;
+	struct ms_journal_entry *e;
 
 	if (t->journal.limit == 0) {      /* set at start, never changed */
 		pthread_mutex_lock(&t->lock);
@@ -250,12 +199,8 @@ void ms_call_record(struct ms_call *call, enum ms_plane plane,
 		pthread_mutex_unlock(&t->lock);
 		return;
 	}
-	text = journal_text(call, plane, &subj->s, r, ms_mono_us() - started);
+	e = journal_entry(call, plane, &subj->s, r, ms_mono_us() - started);
 	pthread_mutex_lock(&t->lock);
-	if (text)
-		ms_journal_append_text(&t->journal, text);
-	else
-		t->journal.next_seq++;
+	ms_journal_append(&t->journal, e);
 	pthread_mutex_unlock(&t->lock);
-	cJSON_free(text);
 }

@@ -7,32 +7,34 @@
 #include "testutil.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "journal.h"
 #include "log.h"
+#include "text.h"
 
 
-/* A journal entry as dispatch would append it, marked with n. */
-static cJSON *entry(int n)
+/* A journal entry as dispatch would append it, marked with n (its
+ * status). */
+static struct ms_journal_entry *entry(int n)
 {
-	cJSON *e = cJSON_CreateObject();
+	struct ms_journal_fields f = {.method = "GET", .status = n,
+				      .retry_after = -1};
+	struct ms_journal_entry *e = ms_journal_entry_new(&f);
 
 	assert_non_null(e);
-	assert_non_null(cJSON_AddStringToObject(e, "method", "GET"));
-	assert_non_null(cJSON_AddNumberToObject(e, "n", n));
 	return e;
 }
 
 
-/* Entries are kept as text: parse entry i for a look. The last few are
- * kept here (not leaked) and freed by the group teardown. */
+/* Entry i as JSON. The last few are kept here (not leaked) and freed
+ * by the group teardown. */
 static cJSON *parsed[8];
 static int parsed_next;
 
 static const cJSON *at(const struct ms_journal *j, size_t i)
 {
-	const char *text = ms_journal_text(j, i);
-	cJSON *e = text ? cJSON_Parse(text) : NULL;
+	cJSON *e = ms_journal_json(j, i);
 
 	cJSON_Delete(parsed[parsed_next]);
 	parsed[parsed_next] = e;
@@ -100,7 +102,7 @@ static void test_journal_seq_increases(void **state)
 		const cJSON *e = at(&j, i);
 		assert_non_null(e);
 		assert_int_equal(num(e, "seq"), i + 1);
-		assert_int_equal(num(e, "n"), i + 1);
+		assert_int_equal(num(e, "status"), i + 1);
 		assert_string_equal(cJSON_GetStringValue(
 			cJSON_GetObjectItemCaseSensitive(e, "method")), "GET");
 	}
@@ -127,7 +129,7 @@ static void test_journal_ring_evicts_oldest(void **state)
 	assert_int_equal(num(at(&j, 0), "seq"), 3);
 	assert_int_equal(num(at(&j, 1), "seq"), 4);
 	assert_int_equal(num(at(&j, 2), "seq"), 5);
-	assert_int_equal(num(at(&j, 2), "n"), 5);
+	assert_int_equal(num(at(&j, 2), "status"), 5);
 	assert_null(at(&j, 3));
 	ms_journal_release(&j);
 }
@@ -145,7 +147,7 @@ static void test_journal_ring_wraps_many_times(void **state)
 	assert_int_equal(j.evicted, 996);
 	assert_int_equal(j.next_seq, 1001);
 	for (size_t i = 0; i < 4; i++)
-		assert_int_equal(num(at(&j, i), "n"), 997 + i);
+		assert_int_equal(num(at(&j, i), "status"), 997 + i);
 	a = ms_journal_query(&j, 0, 100);
 	assert_seqs(a, 4, 997);
 	cJSON_Delete(a);
@@ -222,12 +224,13 @@ static void test_journal_query_copies(void **state)
 	assert_int_equal(ms_journal_init(&j, 2), 0);
 	append_range(&j, 1, 2);
 	a = ms_journal_query(&j, 0, 10);
-	cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetArrayItem(a, 0), "n",
+	cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetArrayItem(a, 0),
+					       "status",
 					       cJSON_CreateNumber(99));
-	assert_int_equal(num(at(&j, 0), "n"), 1);
+	assert_int_equal(num(at(&j, 0), "status"), 1);
 	/* The copy outlives an eviction of its original. */
 	append_range(&j, 3, 4);
-	assert_int_equal(num(cJSON_GetArrayItem(a, 1), "n"), 2);
+	assert_int_equal(num(cJSON_GetArrayItem(a, 1), "status"), 2);
 	cJSON_Delete(a);
 	ms_journal_release(&j);
 }
@@ -283,6 +286,141 @@ static void test_journal_limit_zero(void **state)
 }
 
 
+static const char *str(const cJSON *o, const char *name)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+
+static bool is_null(const cJSON *o, const char *name)
+{
+	return cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+
+/* An entry holds copies: the caller's buffers may change or go once it
+ * is made. Absent and empty caller fields read as null. */
+static void test_journal_entry_copies_fields(void **state)
+{
+	char path[] = "/rest/x", value[] = "application/json";
+	char body[] = "{\"a\":1}";
+	struct ms_journal_header h[] = {{"Accept", value}};
+	struct ms_journal_fields f = {
+		.tenant = "default", .time = 0, .wall_time = 1000,
+		.plane = "site", .method = "POST", .path = path,
+		.headers = h, .nheaders = 1, .body = body,
+		.body_len = strlen(body), .status = 201, .rule = "",
+		.duration_us = 42, .token = "nightly", .retry_after = 7,
+	};
+	struct ms_journal j;
+	const cJSON *e;
+
+	(void)state;
+	assert_int_equal(ms_journal_init(&j, 2), 0);
+	ms_journal_append(&j, ms_journal_entry_new(&f));
+	memset(path, 'z', sizeof(path) - 1);
+	memset(value, 'z', sizeof(value) - 1);
+	memset(body, 'z', sizeof(body) - 1);
+	e = at(&j, 0);
+	assert_non_null(e);
+	assert_string_equal(str(e, "tenant"), "default");
+	assert_string_equal(str(e, "time"), "1970-01-01T00:00:00.000Z");
+	assert_string_equal(str(e, "wallTime"), "1970-01-01T00:00:01.000Z");
+	assert_string_equal(str(e, "plane"), "site");
+	assert_string_equal(str(e, "method"), "POST");
+	assert_string_equal(str(e, "path"), "/rest/x");
+	assert_true(is_null(e, "query"));
+	assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(e,
+		"headers"), "Accept"), "application/json");
+	assert_string_equal(str(e, "body"), "{\"a\":1}");
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(e,
+		"bodyTruncated")));
+	assert_int_equal(num(e, "status"), 201);
+	assert_true(is_null(e, "fault"));
+	assert_true(is_null(e, "rule"));          /* empty */
+	assert_int_equal(num(e, "durationUs"), 42);
+	assert_string_equal(str(e, "token"), "nightly");
+	assert_true(is_null(e, "tokenId"));       /* absent */
+	assert_int_equal(num(e, "retryAfter"), 7);
+	ms_journal_release(&j);
+}
+
+
+/* What the journal keeps of a string, cleaned when read, is what
+ * cleaning all of it would give: the cut falls between characters, at
+ * the cap, wherever an invalid or multibyte character lies near it. */
+static void test_journal_entry_cut_as_cleaned(void **state)
+{
+	static const char *const tails[] = {"", "\xc3\xa9", "\xe2\x82\xac",
+					    "\xf0\x9f\x98\x80", "\xff", "\xc3",
+					    "\xff\xfe\xfd", "\n\x01"};
+	enum { CAP = MS_JOURNAL_BODY_MAX };
+	static char body[CAP + 64];
+	struct ms_journal j;
+
+	(void)state;
+	assert_int_equal(ms_journal_init(&j, 1), 0);
+	for (size_t t = 0; t < sizeof(tails) / sizeof(*tails); t++) {
+		for (size_t lead = CAP - 6; lead <= CAP + 6; lead++) {
+			size_t tl = strlen(tails[t]), len = lead + tl;
+			struct ms_journal_fields f = {.retry_after = -1};
+			bool cut;
+			char *want;
+			const cJSON *e;
+
+			memset(body, 'a', lead);
+			memcpy(body + lead, tails[t], tl);
+			memcpy(body + len, "bbbb", 4);
+			for (size_t more = 0; more <= 4; more += 4) {
+				f.body = body;
+				f.body_len = len + more;
+				ms_journal_append(&j, ms_journal_entry_new(&f));
+				want = ms_text_clean(body, len + more, CAP,
+						     true, &cut);
+				assert_non_null(want);
+				e = at(&j, 0);
+				assert_string_equal(str(e, "body"), want);
+				assert_int_equal(cJSON_IsTrue(
+					cJSON_GetObjectItemCaseSensitive(e,
+						"bodyTruncated")), cut);
+				free(want);
+			}
+		}
+	}
+	ms_journal_release(&j);
+}
+
+
+/* A string much longer than its cap is cut to it; a body that is only
+ * partly kept says so; a NUL inside a body is shown, not a cut. */
+static void test_journal_entry_caps(void **state)
+{
+	static char path[MS_JOURNAL_PATH_MAX * 4];
+	static char body[MS_JOURNAL_BODY_MAX * 4];
+	struct ms_journal_fields f = {.retry_after = -1};
+	struct ms_journal j;
+	const cJSON *e;
+
+	(void)state;
+	memset(path, 'p', sizeof(path) - 1);
+	memset(body, 'b', sizeof(body));
+	body[1] = '\0';
+	f.path = path;
+	f.body = body;
+	f.body_len = sizeof(body);
+	assert_int_equal(ms_journal_init(&j, 1), 0);
+	ms_journal_append(&j, ms_journal_entry_new(&f));
+	e = at(&j, 0);
+	assert_int_equal(strlen(str(e, "path")), MS_JOURNAL_PATH_MAX);
+	assert_int_equal(strlen(str(e, "body")), MS_JOURNAL_BODY_MAX);
+	assert_memory_equal(str(e, "body"), "b?bb", 4);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e,
+		"bodyTruncated")));
+	assert_true(is_null(e, "query"));
+	ms_journal_release(&j);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +432,9 @@ int main(void)
 		cmocka_unit_test(test_journal_query_copies),
 		cmocka_unit_test(test_journal_clear),
 		cmocka_unit_test(test_journal_limit_zero),
+		cmocka_unit_test(test_journal_entry_copies_fields),
+		cmocka_unit_test(test_journal_entry_cut_as_cleaned),
+		cmocka_unit_test(test_journal_entry_caps),
 	};
 
 	ms_log_setup(MS_LOG_ERROR, MS_LOG_TEXT);
