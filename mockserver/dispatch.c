@@ -14,6 +14,7 @@
 #include "events.h"
 #include "handlers.h"
 #include "log.h"
+#include "text.h"
 
 #define GATEWAY_PREFIX "/jsm/"
 #define CONTROL_PREFIX "/__mock"
@@ -290,6 +291,20 @@ static int site_checks(struct ms_call *call, const struct ms_route *r)
 }
 
 
+/* The journal's description of a token presented (nothing when it is
+ * unknown): what it is, never its secret. */
+static void describe_token(struct ms_call *call, const struct ms_token *tok,
+			   enum ms_secret_match match, bool basic)
+{
+	if (tok)
+		ms_join(call->resp->credential, sizeof(call->resp->credential),
+			basic ? "Basic" : "Bearer", " <token ", tok->label,
+			" id=", tok->id,
+			match == MS_SECRET_RETIRED ? " retired secret>" : ">",
+			(char *)NULL);
+}
+
+
 static int deny(struct ms_call *call, const char *reason)
 {
 	ms_fail_gateway_401(call->resp, reason);
@@ -324,17 +339,19 @@ static int gateway_authenticate(struct ms_call *call, bool *basic)
 	if (!secret || !ms_token_secret_wellformed(secret))
 		return deny(call, "token_malformed");
 
-	tok = ms_token_store_by_secret(&call->tenant->state.tokens, secret,
-				       &match);
+	if (call->looked_up) {
+		tok = call->seen;
+		match = call->seen_match;
+	} else {
+		tok = ms_token_store_by_secret(&call->tenant->state.tokens,
+					       secret, &match);
+		describe_token(call, tok, match, *basic);
+	}
 	if (!tok) {
 		snprintf(call->resp->credential,
 			 sizeof(call->resp->credential), "<unknown token>");
 		return deny(call, "token_unknown");
 	}
-	snprintf(call->resp->credential, sizeof(call->resp->credential),
-		 "%s <token %s id=%s%s>", *basic ? "Basic" : "Bearer",
-		 tok->label, tok->id,
-		 match == MS_SECRET_RETIRED ? " retired secret" : "");
 	if (match == MS_SECRET_RETIRED || tok->revoked)
 		return deny(call, "token_revoked");
 	if (ms_token_status(tok, call->now) == MS_TOKEN_EXPIRED)
@@ -398,7 +415,7 @@ static void subject_of(struct ms_call *call, struct ms_subject *subj)
 	const struct ms_state *st = &call->tenant->state;
 	const char *user = NULL, *secret;
 	enum ms_secret_match match;
-	const struct ms_token *tok;
+	struct ms_token *tok;
 	const struct ms_user *u;
 	char buf[1024];
 
@@ -411,14 +428,15 @@ static void subject_of(struct ms_call *call, struct ms_subject *subj)
 	    basic_decode(header, buf, sizeof(buf), &user, &secret) < 0)
 		return;
 	tok = ms_token_store_by_secret(&st->tokens, secret, &match);
+	call->seen = tok;
+	call->seen_match = match;
+	call->looked_up = true;
 	if (tok) {
 		subj->token_label = tok->label;
 		subj->token_id = tok->id;
 		subj->user = tok->created_by;
 		/* The journal's description, should a rule answer first. */
-		snprintf(call->resp->credential,
-			 sizeof(call->resp->credential), "%s <token %s id=%s>",
-			 user ? "Basic" : "Bearer", tok->label, tok->id);
+		describe_token(call, tok, match, user != NULL);
 		return;
 	}
 	u = user ? ms_state_user_by_email(st, user) : NULL;
@@ -474,6 +492,7 @@ static void rule_delay(struct ms_call *call, int64_t ms)
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
 	pthread_mutex_unlock(&call->tenant->lock);
+	call->looked_up = false;   /* the token may be gone by now */
 	while (nanosleep(&ts, &ts) != 0)
 		;
 	pthread_mutex_lock(&call->tenant->lock);

@@ -33,6 +33,12 @@ struct ms_call {
 	char params[MS_PARAMS_MAX][MS_PARAM_LEN];
 	struct ms_user *user;         /* the site caller */
 	struct ms_token *token;       /* the gateway caller */
+	/* The token the Authorization header names, looked up once for
+	 * the rules and the gateway's checks; valid while looked_up, which
+	 * letting go of the tenant's lock ends. */
+	struct ms_token *seen;
+	enum ms_secret_match seen_match;
+	bool looked_up;
 	char rule[128];               /* the rule that acted, for the journal */
 	struct ms_rate_verdict rate;  /* the rate limit's count, if any */
 };

@@ -7,6 +7,7 @@
  */
 #include "mstime.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #define HOUR_MS (60 * MIN_MS)
 #define DAY_MS (24 * HOUR_MS)
 #define WEEK_MS (7 * DAY_MS)
+#define DAY_S 86400LL
 
 /*
  * The period limit: 10000 years, counting a month as its Gregorian
@@ -41,20 +43,37 @@ static ms_time_t clamp_time(ms_time_t t)
 }
 
 
-/* Split t (in range) into broken-down UTC seconds and 0-999 ms. */
+/*
+ * Split t (in range) into broken-down UTC seconds and 0-999 ms. The
+ * calendar is gmtime_r's, but glibc takes a process-wide lock in it, on
+ * which every worker formatting a time would queue: each thread keeps the
+ * last day it split, and only the time of day is worked out here.
+ */
 static void split_time(ms_time_t t, struct tm *tm, int *ms)
 {
+	static _Thread_local struct { int64_t day; struct tm tm; bool set; } last;
 	int64_t sec = t / SEC_MS;
 	int64_t rem = t % SEC_MS;
+	int64_t day, in_day;
 	time_t tt;
 
 	if (rem < 0) {
 		rem += SEC_MS;
 		sec--;
 	}
-	/* t is within 0001-9999, so gmtime_r cannot fail. */
-	tt = (time_t)sec;
-	gmtime_r(&tt, tm);
+	day = sec / DAY_S - (sec % DAY_S < 0);
+	in_day = sec - day * DAY_S;
+	if (!last.set || last.day != day) {
+		/* t is within 0001-9999, so gmtime_r cannot fail. */
+		tt = (time_t)(day * DAY_S);
+		gmtime_r(&tt, &last.tm);
+		last.day = day;
+		last.set = true;
+	}
+	*tm = last.tm;
+	tm->tm_hour = (int)(in_day / 3600);
+	tm->tm_min = (int)(in_day / 60 % 60);
+	tm->tm_sec = (int)(in_day % 60);
 	*ms = (int)rem;
 }
 
@@ -68,7 +87,7 @@ static int days_in_month(int year, int mon)
 	struct tm next = first;
 
 	next.tm_mon++;
-	return (int)((timegm(&next) - timegm(&first)) / 86400);
+	return (int)((timegm(&next) - timegm(&first)) / DAY_S);
 }
 
 

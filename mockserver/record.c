@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include "handlers.h"
+#include "text.h"
 
 
 /* Header names that may carry a credential: never journaled as sent. */
@@ -90,13 +91,14 @@ static void credential_id(const struct ms_request *req, char *buf,
 	const char *h = ms_request_header(req, "Authorization");
 	uint32_t x = 2166136261u;
 
-	if (!h) {
-		buf[0] = '\0';
+	buf[0] = '\0';
+	if (!h || len < 9)
 		return;
-	}
 	for (; *h; h++)
 		x = (x ^ (unsigned char)*h) * 16777619u;
-	snprintf(buf, len, "%08x", x);
+	for (int i = 7; i >= 0; i--, x >>= 4)
+		buf[i] = "0123456789abcdef"[x & 0xf];
+	buf[8] = '\0';
 }
 
 
@@ -169,7 +171,7 @@ static const char *keep(char *buf, size_t len, const char *s)
 {
 	if (!s)
 		return NULL;
-	snprintf(buf, len, "%s", s);
+	ms_join(buf, len, s, (char *)NULL);
 	return buf;
 }
 

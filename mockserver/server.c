@@ -163,87 +163,118 @@ static bool keeps_alive(const struct mg_connection *conn,
 }
 
 
-/* Append "Name: value\r\n" when value is set; n is the length so far
- * (snprintf's count: past len means it did not fit). */
-static size_t put_header(char *buf, size_t len, size_t n, const char *name,
-			 const char *value)
+/* An answer being written into a fixed buffer; full once something did
+ * not fit, and then nothing more is added. */
+struct out {
+	char *buf;
+	size_t len;
+	size_t cap;
+	bool full;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->full || n > o->cap - o->len) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static void put_str(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+/* "Name: value\r\n" when value is set. */
+static void put_header(struct out *o, const char *name, const char *value)
 {
 	if (!value || !*value)
-		return n;
-	return n + (size_t)snprintf(buf + (n < len ? n : len),
-				    n < len ? len - n : 0, "%s: %s\r\n",
-				    name, value);
+		return;
+	put_str(o, name);
+	put(o, ": ", 2);
+	put_str(o, value);
+	put(o, "\r\n", 2);
 }
 
 
-/*
- * The status line and headers of resp into buf (len bytes). Returns the
- * length, which is len or more when it did not fit.
- */
-static size_t head_text(struct mg_connection *conn,
-			const struct ms_response *resp, size_t body_len,
-			bool has_body, char *buf, size_t len)
+/* The status line and headers of resp, with the blank line after. */
+static void head_text(struct mg_connection *conn,
+		      const struct ms_response *resp, size_t body_len,
+		      bool has_body, struct out *o)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
-	char date[MS_HTTP_DATE_BUFSZ], clen[24];
-	size_t n;
+	char date[MS_HTTP_DATE_BUFSZ], num[24];
 
+	put(o, "HTTP/", 5);
+	put_str(o, ri->http_version ? ri->http_version : "1.1");
+	snprintf(num, sizeof(num), " %d ", resp->status);
+	put_str(o, num);
+	put_str(o, mg_get_response_code_text(conn, resp->status));
+	put(o, "\r\n", 2);
 	ms_time_http_date(resp->has_date ? resp->date : ms_wall_now(), date);
-	snprintf(clen, sizeof(clen), "%zu", body_len);
-	n = (size_t)snprintf(buf, len, "HTTP/%s %d %s\r\n",
-			     ri->http_version ? ri->http_version : "1.1",
-			     resp->status,
-			     mg_get_response_code_text(conn, resp->status));
-	n = put_header(buf, len, n, "Date", date);
-	n = put_header(buf, len, n, "Content-Type",
-		       has_body ? "application/json" : NULL);
-	n = put_header(buf, len, n, "Content-Length", clen);
-	n = put_header(buf, len, n, "X-Mock-Reason", resp->reason);
-	n = put_header(buf, len, n, "X-Mock-Missing-Permission",
-		       resp->missing_permission);
-	n = put_header(buf, len, n, "Allow", resp->allow);
+	put_header(o, "Date", date);
+	put_header(o, "Content-Type", has_body ? "application/json" : NULL);
+	snprintf(num, sizeof(num), "%zu", body_len);
+	put_header(o, "Content-Length", num);
+	put_header(o, "X-Mock-Reason", resp->reason);
+	put_header(o, "X-Mock-Missing-Permission", resp->missing_permission);
+	put_header(o, "Allow", resp->allow);
 	for (int i = 0; i < resp->nheaders; i++)
-		n = put_header(buf, len, n, resp->headers[i].name,
-			       resp->headers[i].value);
-	n = put_header(buf, len, n, "Connection",
-		       keeps_alive(conn, resp) ? "keep-alive" : NULL);
-	return n;
+		put_header(o, resp->headers[i].name, resp->headers[i].value);
+	put_header(o, "Connection",
+		   keeps_alive(conn, resp) ? "keep-alive" : NULL);
+	put(o, "\r\n", 2);
 }
 
+
+/* Room for the status line and headers: MS_RESP_HEADERS_MAX headers of
+ * the sizes struct ms_response allows, and ours, fit. */
+#define HEAD_MAX 4096
+/* Most answers fit here whole, so that writing one takes no memory. */
+#define ANSWER_MAX 16384
 
 /*
  * Write the whole answer with one mg_write: status line, headers, blank
  * line, body (none for HEAD). One write is one packet under tcp_nodelay,
- * where civetweb's header calls send a line at a time. Returns 0, or -1
- * when out of memory or the peer is gone.
+ * where civetweb's header calls send a line at a time. The body is
+ * printed after room for the head, and moved up to meet it. Returns 0,
+ * or -1 when out of memory or the peer is gone.
  */
 static int write_response(struct mg_connection *conn,
 			  const struct ms_response *resp, bool head)
 {
-	char *text = resp->body ? cJSON_PrintUnformatted(resp->body) : NULL;
-	size_t body = text ? strlen(text) : 0;
-	size_t cap = 2048, n;
-	char *buf = malloc(cap + body + 3);
+	char stack[ANSWER_MAX], *buf = stack, *text = NULL;
+	size_t body = 0;
+	struct out o;
 	int rc = -1;
 
-	if (buf) {
-		n = head_text(conn, resp, body, text != NULL, buf, cap);
-		if (n >= cap) {   /* never with MS_RESP_HEADERS_MAX headers */
-			free(buf);
-			buf = NULL;
+	if (resp->body) {
+		text = stack + HEAD_MAX;
+		if (!cJSON_PrintPreallocated(resp->body, text,
+					     ANSWER_MAX - HEAD_MAX, false)) {
+			text = cJSON_PrintUnformatted(resp->body);
+			buf = text ? malloc(HEAD_MAX + strlen(text)) : NULL;
+			if (!buf) {
+				cJSON_free(text);
+				return -1;
+			}
 		}
+		body = strlen(text);
 	}
-	if (buf) {
-		memcpy(buf + n, "\r\n", 2);
-		n += 2;
-		if (text && !head) {     /* HEAD: the headers alone */
-			memcpy(buf + n, text, body);
-			n += body;
-		}
-		rc = mg_write(conn, buf, n) == (int)n ? 0 : -1;
+	o = (struct out){buf, 0, HEAD_MAX, false};
+	head_text(conn, resp, body, text != NULL, &o);
+	if (!o.full) {   /* never full with MS_RESP_HEADERS_MAX headers */
+		if (text && !head)       /* HEAD: the headers alone */
+			memmove(buf + o.len, text, body);
+		o.len += text && !head ? body : 0;
+		rc = mg_write(conn, buf, o.len) == (int)o.len ? 0 : -1;
 	}
-	free(buf);
-	cJSON_free(text);
+	if (buf != stack) {
+		free(buf);
+		cJSON_free(text);
+	}
 	return rc;
 }
 

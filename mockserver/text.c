@@ -2,6 +2,7 @@
  * text: see text.h.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,24 @@ char *ms_text_clean(const char *s, size_t len, size_t max,
 	}
 	out[o] = '\0';
 	return out;
+}
+
+
+size_t ms_join(char *buf, size_t len, ...)
+{
+	size_t n = 0;
+	const char *s;
+	va_list ap;
+
+	va_start(ap, len);
+	while ((s = va_arg(ap, const char *)) != NULL && n + 1 < len) {
+		size_t k = strnlen(s, len - 1 - n);
+		memcpy(buf + n, s, k);
+		n += k;
+	}
+	va_end(ap);
+	buf[n] = '\0';
+	return n;
 }
 
 

@@ -40,6 +40,12 @@ int ms_json_screen(const char *text, size_t len, const char **why);
 char *ms_text_clean(const char *s, size_t len, size_t max,
 		    bool keep_newlines, bool *cut);
 
+/* Copy the strings given, up to a NULL, one after another into buf (len
+ * bytes, at least 1): cut to fit and NUL-terminated, as snprintf with
+ * "%s%s..." would, without reading a format on a hot path. Returns the
+ * length written. */
+size_t ms_join(char *buf, size_t len, ...);
+
 /* A whole decimal number from text in [min, max], nothing else around
  * it (no sign, no space). Returns 0 and *out, or -1. */
 int ms_parse_count(const char *text, unsigned long long min,

@@ -4,7 +4,9 @@
  */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "mstime.h"
 
@@ -184,6 +186,42 @@ static void test_mstime_format_ms(void **state)
 	assert_string_equal(ms_time_format(MS_TIME_MIN, buf),
 			    "0001-01-01T00:00:00.000Z");
 	assert_int_equal(strlen(buf), MS_TIME_BUFSZ - 1);
+}
+
+
+/* Times formatted one after another, jumping across days, years and
+ * 1970 in both directions, read as gmtime_r and strftime read them:
+ * the day each thread remembers is never used for another day. */
+static void test_mstime_format_agrees_with_gmtime(void **state)
+{
+	/* Steps of odd sizes, so that every hour, second and ms shows. */
+	static const int64_t steps[] = {1, 999, 59999, 3599999, 86399999,
+					86400001, 2678400007LL,
+					31622400013LL};
+	char got[MS_TIME_BUFSZ], want[MS_TIME_BUFSZ + 8];
+	int64_t t = MS_TIME_MIN;
+	size_t n = 0;
+
+	(void)state;
+	for (int i = 0; t < MS_TIME_MAX - 40000000000000LL; i++) {
+		time_t sec = (time_t)(t / 1000 - (t % 1000 < 0));
+		int ms = (int)(t - (int64_t)sec * 1000);
+		struct tm tm;
+		size_t len;
+
+		assert_non_null(gmtime_r(&sec, &tm));
+		len = strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + len, sizeof(want) - len, ".%03dZ", ms);
+		/* %Y does not pad years before 1000. */
+		if (tm.tm_year + 1900 >= 1000) {
+			assert_string_equal(ms_time_format(t, got), want);
+			n++;
+		}
+		/* Back and forth: the day just left, then on. */
+		ms_time_format(t - 86400000, got);
+		t += steps[i % 8] * (1 + i % 3) * 7;
+	}
+	assert_true(n > 1000);
 }
 
 
@@ -655,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_mstime_parse_leap_years),
 		cmocka_unit_test(test_mstime_parse_rejects),
 		cmocka_unit_test(test_mstime_format_ms),
+		cmocka_unit_test(test_mstime_format_agrees_with_gmtime),
 		cmocka_unit_test(test_mstime_format_clamps),
 		cmocka_unit_test(test_mstime_time_round_trip),
 		cmocka_unit_test(test_mstime_http_date),

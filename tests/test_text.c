@@ -1,0 +1,103 @@
+/*
+ * Unit tests of text: joining strings into a bounded buffer, cleaning
+ * text to valid UTF-8, screening JSON, and whole decimal counts.
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+
+static void test_text_join(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(ms_join(buf, sizeof(buf), "ab", "", "cd",
+				 (char *)NULL), 4);
+	assert_string_equal(buf, "abcd");
+	assert_int_equal(ms_join(buf, sizeof(buf), (char *)NULL), 0);
+	assert_string_equal(buf, "");
+	/* Cut to fit, as snprintf would, whatever follows. */
+	assert_int_equal(ms_join(buf, sizeof(buf), "abcde", "fghij",
+				 "klm", (char *)NULL), 7);
+	assert_string_equal(buf, "abcdefg");
+	assert_int_equal(ms_join(buf, 1, "abc", (char *)NULL), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(ms_join(buf, 2, "abc", (char *)NULL), 1);
+	assert_string_equal(buf, "a");
+}
+
+
+static void test_text_clean(void **state)
+{
+	bool cut;
+	char *s;
+
+	(void)state;
+	s = ms_text_clean("a\xff\x01\n\xc3\xa9", 6, 64, true, &cut);
+	assert_string_equal(s, "a\xef\xbf\xbd?\n\xc3\xa9");
+	assert_false(cut);
+	free(s);
+	s = ms_text_clean("a\n", 2, 64, false, &cut);
+	assert_string_equal(s, "a?");
+	free(s);
+	/* The cut never splits a character. */
+	s = ms_text_clean("ab\xc3\xa9", 4, 3, true, &cut);
+	assert_string_equal(s, "ab");
+	assert_true(cut);
+	free(s);
+}
+
+
+static void test_text_screen(void **state)
+{
+	const char *why = NULL;
+	char deep[2 * MS_JSON_DEPTH_MAX + 8];
+
+	(void)state;
+	assert_int_equal(ms_json_screen("{\"a\":[1]}", 9, &why), 0);
+	assert_int_equal(ms_json_screen("\"\\u0000\"", 8, &why), -1);
+	assert_non_null(why);
+	assert_int_equal(ms_json_screen("\"a\nb\"", 5, &why), -1);
+	memset(deep, '[', MS_JSON_DEPTH_MAX);
+	memset(deep + MS_JSON_DEPTH_MAX, ']', MS_JSON_DEPTH_MAX);
+	assert_int_equal(ms_json_screen(deep, 2 * MS_JSON_DEPTH_MAX, &why),
+			 0);
+	memset(deep, '[', MS_JSON_DEPTH_MAX + 1);
+	memset(deep + MS_JSON_DEPTH_MAX + 1, ']', MS_JSON_DEPTH_MAX + 1);
+	assert_int_equal(ms_json_screen(deep, 2 * MS_JSON_DEPTH_MAX + 2,
+					&why), -1);
+}
+
+
+static void test_text_count(void **state)
+{
+	unsigned long long v = 0;
+
+	(void)state;
+	assert_int_equal(ms_parse_count("42", 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(ms_parse_count("101", 0, 100, &v), -1);
+	assert_int_equal(ms_parse_count("-1", 0, 100, &v), -1);
+	assert_int_equal(ms_parse_count(" 1", 0, 100, &v), -1);
+	assert_int_equal(ms_parse_count("1x", 0, 100, &v), -1);
+	assert_int_equal(ms_parse_count("", 0, 100, &v), -1);
+	assert_int_equal(ms_parse_count("99999999999999999999999", 0,
+					 ~0ULL, &v), -1);
+}
+
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_join),
+		cmocka_unit_test(test_text_clean),
+		cmocka_unit_test(test_text_screen),
+		cmocka_unit_test(test_text_count),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
