@@ -4,10 +4,11 @@
  * server.c turns what civetweb read into a struct ms_request and writes
  * back the struct ms_response; everything between happens here and in the
  * handlers (site.c, gateway.c, control.c), so it can be unit-tested and
- * fuzzed without a socket. Dispatch strips the tenant prefix, finds the
- * route (404, or 405 with Allow), checks the control plane's access,
- * acquires the tenant, and runs the plane's checks in the order SPEC.md
- * gives, under the tenant's lock, before the handler. It then records the
+ * fuzzed without a socket. Dispatch strips the tenant prefix (the name
+ * taken as sent), percent-decodes the rest of the path, finds the route
+ * (404, or 405 with Allow), checks the control plane's access, acquires
+ * the tenant, and runs the plane's checks in the order SPEC.md gives,
+ * under the tenant's lock, before the handler. It then records the
  * request in the tenant's journal, credentials described, never copied.
  */
 #ifndef MS_DISPATCH_H
@@ -30,7 +31,7 @@ struct ms_header {
 
 struct ms_request {
 	const char *method;
-	const char *path;         /* decoded, query excluded */
+	const char *path;         /* as sent, encoded; query excluded */
 	const char *query;        /* raw, or NULL */
 	const struct ms_header *headers;
 	int nheaders;

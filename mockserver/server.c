@@ -284,30 +284,6 @@ static void write_fault(struct mg_connection *conn,
 }
 
 
-/* Fill req from what civetweb parsed; headers point into ri. */
-/*
- * The request's path, percent-decoded here rather than by civetweb
- * (decode_url is off) so that a %00 is seen instead of cutting the path
- * short. Returns a new string, or NULL when it decodes to a NUL or there
- * is no memory.
- */
-static char *path_decode(const char *raw)
-{
-	size_t len = strlen(raw);
-	char *out = malloc(len + 1);
-	int n;
-
-	if (!out)
-		return NULL;
-	n = mg_url_decode(raw, (int)len, out, (int)len + 1, 0);
-	if (n < 0 || strlen(out) != (size_t)n) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-
 /* Is the request's framing one we can trust: at most one Content-Length,
  * all digits? A second one, or junk after the number, is how requests
  * get smuggled; civetweb would read the first number and go on. */
@@ -326,6 +302,7 @@ static bool framing_ok(const struct mg_request_info *ri)
 }
 
 
+/* Fill req from what civetweb parsed; headers point into ri. */
 static void request_from(const struct mg_request_info *ri,
 			 struct ms_request *req, struct ms_header *headers)
 {
@@ -335,8 +312,8 @@ static void request_from(const struct mg_request_info *ri,
 	}
 	req->method = ri->request_method;
 	/* Not local_uri: civetweb folds "/t/../x" into "/x" there, which
-	 * would move a request to another tenant or plane unseen. The
-	 * caller decodes it. */
+	 * would move a request to another tenant or plane unseen. Dispatch
+	 * decodes it, once the tenant's name is taken as sent. */
 	req->path = ri->local_uri_raw ? ri->local_uri_raw : "/";
 	req->query = ri->query_string;
 	req->headers = headers;
@@ -354,25 +331,20 @@ static int on_request(struct mg_connection *conn)
 	struct ms_response resp;
 	struct ms_request req;
 	int64_t started = ms_mono_us();
-	char *body = NULL, *path;
+	char *body = NULL;
 	enum body_read rc;
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
 	request_from(ri, &req, headers);
-	path = path_decode(req.path);
 	if (!framing_ok(ri)) {
 		ms_fail(&resp, 400, "validation_failed", NULL,
 			"Content-Length must be given once, as digits only");
 		ms_reply_header(&resp, "Connection", "close");
-	} else if (!path) {
-		ms_fail(&resp, 400, "validation_failed", NULL,
-			"The path must not hold %%00");
 	} else if ((rc = read_body(conn, h->srv->max_body, &body,
 				   &req.body_len)) != BODY_OK) {
 		body_refused(&resp, rc, h->srv->max_body);
 	} else {
-		req.path = path;
 		req.body = body;
 		ms_dispatch(h->srv, &req, &resp);
 	}
@@ -387,7 +359,6 @@ static int on_request(struct mg_connection *conn)
 	       (long long)(ms_mono_us() - started));
 	cJSON_Delete(resp.body);
 	free(body);
-	free(path);
 	return resp.status;
 }
 
