@@ -677,6 +677,25 @@ static bool dot_segment(const char *path)
 }
 
 
+bool ms_dispatch_tenant_now(struct ms_server *srv, const char *path,
+			    ms_time_t *now)
+{
+	char name[MS_TENANT_NAME_MAX + 1];
+	struct ms_tenant *t;
+	const char *rest;
+
+	if (path[0] != '/' || split_tenant(path, name, &rest) < 0 ||
+	    ms_registry_acquire(&srv->registry, name, false, &t) !=
+		    MS_ACQUIRE_OK)
+		return false;
+	pthread_mutex_lock(&t->lock);
+	*now = vclock_now(&t->state.clock);
+	pthread_mutex_unlock(&t->lock);
+	ms_registry_put(&srv->registry, t);
+	return true;
+}
+
+
 /* Route the call (its path decoded, less the tenant prefix) and serve
  * it in the tenant named name. */
 static void dispatch_route(struct ms_call *call, const char *name,
@@ -715,14 +734,10 @@ void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 		ms_fail(resp, 400, "validation_failed", NULL,
 			"A path must start with / and hold no . or .. "
 			"segment");
-		return;
-	}
-	if (split_tenant(req->path, name, &rest) < 0) {
+	} else if (split_tenant(req->path, name, &rest) < 0) {
 		ms_fail(resp, 400, "validation_failed", "tenant",
 			"A tenant name must match [A-Za-z0-9._-]{1,64}");
-		return;
-	}
-	if (!(path = path_decode(rest))) {
+	} else if (!(path = path_decode(rest))) {
 		ms_fail(resp, 400, "validation_failed", NULL,
 			"The path must not hold %%00");
 	} else if (dot_segment(path)) {
@@ -734,4 +749,9 @@ void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 		dispatch_route(&call, name, started);
 	}
 	free(path);
+	/* Answered without the tenant (a refusal, the control plane's
+	 * access, a tenant-less route): still its clock, if it exists. */
+	if (!resp->has_date)
+		resp->has_date = ms_dispatch_tenant_now(srv, req->path,
+							&resp->date);
 }

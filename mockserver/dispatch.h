@@ -68,9 +68,22 @@ struct ms_server {
 };
 
 /* Answer req into resp (which must be zeroed). Never fails: every
- * problem becomes an error response. The caller frees resp->body. */
+ * problem becomes an error response. The caller frees resp->body.
+ * resp->date is the virtual now of the tenant the path names whenever
+ * it exists (has_date); else the caller dates the answer by the wall
+ * clock. */
 void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 		 struct ms_response *resp);
+
+/*
+ * The virtual now of the tenant that path (as sent) names, for the Date
+ * of an answer made without dispatch (a body that could not be read).
+ * Returns true and *now when the name is valid and the tenant exists;
+ * false otherwise, when the wall clock must do. Creates no tenant and
+ * fires no event.
+ */
+bool ms_dispatch_tenant_now(struct ms_server *srv, const char *path,
+			    ms_time_t *now);
 
 /* A request header by name, case-insensitively, or NULL. */
 const char *ms_request_header(const struct ms_request *req,

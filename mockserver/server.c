@@ -332,6 +332,7 @@ static int on_request(struct mg_connection *conn)
 	struct ms_request req;
 	int64_t started = ms_mono_us();
 	char *body = NULL;
+	bool dispatched = false;
 	enum body_read rc;
 
 	memset(&req, 0, sizeof(req));
@@ -347,7 +348,13 @@ static int on_request(struct mg_connection *conn)
 	} else {
 		req.body = body;
 		ms_dispatch(h->srv, &req, &resp);
+		dispatched = true;
 	}
+	/* Refused before dispatch, which dates its own answers: by the
+	 * clock of the tenant the path names, if it exists. */
+	if (!dispatched)
+		resp.has_date = ms_dispatch_tenant_now(h->srv, req.path,
+						       &resp.date);
 	if (resp.fault)
 		write_fault(conn, &resp);
 	else
