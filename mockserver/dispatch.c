@@ -118,12 +118,21 @@ static const struct ms_route *plane_routes(const char *path,
 }
 
 
+/* The method a route is looked up by: HEAD is served as GET, without
+ * the body (server.c writes none), as HTTP asks of every GET route. */
+static const char *route_method(const char *method)
+{
+	return strcmp(method, "HEAD") == 0 ? "GET" : method;
+}
+
+
 /* Does any route take path with method? */
 static bool path_allows(const struct ms_route *routes, const char *path,
 			const char *method)
 {
 	char scratch[MS_PARAMS_MAX][MS_PARAM_LEN];
 
+	method = route_method(method);
 	for (const struct ms_route *r = routes; r->pattern; r++) {
 		if (strcmp(r->method, method) == 0 &&
 		    path_match(r->pattern, path, scratch))
@@ -142,14 +151,14 @@ static bool path_allows(const struct ms_route *routes, const char *path,
 static const struct ms_route *route_find(const struct ms_route *routes,
 					 struct ms_call *call)
 {
-	static const char *const methods[] = {"GET", "POST", "PUT",
+	static const char *const methods[] = {"GET", "HEAD", "POST", "PUT",
 					      "DELETE"};
 	const char *method = call->req->method;
 	char *allow = call->resp->allow;
 	size_t n = 0;
 
 	for (const struct ms_route *r = routes; r->pattern; r++) {
-		if (strcmp(r->method, method) == 0 &&
+		if (strcmp(r->method, route_method(method)) == 0 &&
 		    path_match(r->pattern, call->path, call->params))
 			return r;
 	}

@@ -253,10 +253,11 @@ static int write_response(struct mg_connection *conn,
  * close a connection from a handler, so "reset" and "truncate" send
  * nothing more and leave it to the keep-alive timeout (KEEP_ALIVE_MS) to
  * close it: the client sees the connection end with no (or half an)
- * answer. "stall" first holds it silent.
+ * answer. "stall" first holds it silent. An answer to HEAD is never
+ * given a body, not even half of one.
  */
 static void write_fault(struct mg_connection *conn,
-			const struct ms_response *resp)
+			const struct ms_response *resp, bool head)
 {
 	static const char body[] = "{\"errorMessages\":[\"This answer was "
 				   "cut short by the mock\"],\"errors\":{}}";
@@ -279,7 +280,7 @@ static void write_fault(struct mg_connection *conn,
 	add_header(conn, "Content-Length", clen);
 	add_header(conn, "X-Mock-Reason", "rule");
 	mg_response_header_send(conn);
-	if (resp->fault == MS_FAULT_TRUNCATE)
+	if (resp->fault == MS_FAULT_TRUNCATE && !head)
 		mg_write(conn, body, sizeof(body) / 2);
 }
 
@@ -356,7 +357,7 @@ static int on_request(struct mg_connection *conn)
 		resp.has_date = ms_dispatch_tenant_now(h->srv, req.path,
 						       &resp.date);
 	if (resp.fault)
-		write_fault(conn, &resp);
+		write_fault(conn, &resp, strcmp(req.method, "HEAD") == 0);
 	else
 		write_response(conn, &resp, strcmp(req.method, "HEAD") == 0);
 	ms_log(MS_LOG_INFO, "%s %s %d %s%s%s %lldus", req.method, req.path,

@@ -1287,6 +1287,49 @@ static void test_hostile_stalled_client(void **state)
 
 
 /*
+ * HEAD, then GET, on one kept-alive connection: the answer to HEAD
+ * announces GET's Content-Length but sends no body, so the next bytes
+ * are the GET's status line, and its body is whole.
+ */
+static void test_hostile_head_keep_alive(void **state)
+{
+	static const char text[] =
+		"HEAD /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+		"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		"Connection: close\r\n\r\n";
+	struct fixture *fx = *state;
+	struct conn c = {.out = text, .out_len = sizeof(text) - 1,
+			 .until_close = true};
+	const char *second, *body;
+	long long head_length;
+	cJSON *doc;
+
+	c.fd = connect_local(fx->port);
+	assert_true(c.fd >= 0);
+	c.a.head_only = true;     /* the first answer: no body of its own */
+	conn_run(&c, now_ms() + ANSWER_TIMEOUT_MS);
+	close(c.fd);
+	assert_false(c.a.timed_out);
+	assert_int_equal(c.a.status, 200);
+	head_length = c.a.content_length;
+	assert_true(head_length > 0);
+	second = c.a.data.buf + c.a.head_len;
+	if (strncmp(second, "HTTP/1.1 200 ", 13) != 0)
+		fail_msg("after the answer to HEAD came '%.40s', not the "
+			 "answer to GET", second);
+	body = strstr(second, "\r\n\r\n");
+	assert_non_null(body);
+	body += 4;
+	assert_int_equal((long long)strlen(body), head_length);
+	doc = cJSON_Parse(body);
+	assert_string_equal(cJSON_GetStringValue(
+		cJSON_GetObjectItem(doc, "status")), "ready");
+	cJSON_Delete(doc);
+	bytes_release(&c.a.data);
+}
+
+
+/*
  * 100000 levels of nesting need more than --max-body 4096: a second
  * server with a 1 MiB limit must refuse them (400 invalid_json) on every
  * route that reads JSON, and stay up.
@@ -1348,6 +1391,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_state_unchanged),
 		cmocka_unit_test(test_hostile_tenant_limit),
 		cmocka_unit_test(test_hostile_refusal_date),
+		cmocka_unit_test(test_hostile_head_keep_alive),
 		cmocka_unit_test(test_hostile_stalled_client),
 		cmocka_unit_test(test_hostile_deep_nesting),
 	};
