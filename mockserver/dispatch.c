@@ -49,9 +49,11 @@ const char *ms_query_param(const struct ms_request *req, const char *name,
 
 
 /*
- * Split "/t/{tenant}/rest" into the tenant's name and the rest of the
- * path. Without the prefix, the tenant is "default". Returns 0, or -1
- * when the name breaks the pattern.
+ * Split "/t/{tenant}/rest", as sent, into the tenant's name and the rest
+ * of the path, still encoded. Without the prefix, the tenant is
+ * "default". The name is never decoded: a '%' breaks the pattern, so
+ * "/t/a%2Fb/..." cannot become the tenant "a". Returns 0, or -1 when the
+ * name breaks the pattern.
  */
 static int split_tenant(const char *path, char *name, const char **rest)
 {
@@ -117,12 +119,21 @@ static const struct ms_route *plane_routes(const char *path,
 }
 
 
+/* The method a route is looked up by: HEAD is served as GET, without
+ * the body (server.c writes none), as HTTP asks of every GET route. */
+static const char *route_method(const char *method)
+{
+	return strcmp(method, "HEAD") == 0 ? "GET" : method;
+}
+
+
 /* Does any route take path with method? */
 static bool path_allows(const struct ms_route *routes, const char *path,
 			const char *method)
 {
 	char scratch[MS_PARAMS_MAX][MS_PARAM_LEN];
 
+	method = route_method(method);
 	for (const struct ms_route *r = routes; r->pattern; r++) {
 		if (strcmp(r->method, method) == 0 &&
 		    path_match(r->pattern, path, scratch))
@@ -141,14 +152,14 @@ static bool path_allows(const struct ms_route *routes, const char *path,
 static const struct ms_route *route_find(const struct ms_route *routes,
 					 struct ms_call *call)
 {
-	static const char *const methods[] = {"GET", "POST", "PUT",
+	static const char *const methods[] = {"GET", "HEAD", "POST", "PUT",
 					      "DELETE"};
 	const char *method = call->req->method;
 	char *allow = call->resp->allow;
 	size_t n = 0;
 
 	for (const struct ms_route *r = routes; r->pattern; r++) {
-		if (strcmp(r->method, method) == 0 &&
+		if (strcmp(r->method, route_method(method)) == 0 &&
 		    path_match(r->pattern, call->path, call->params))
 			return r;
 	}
@@ -658,6 +669,29 @@ static void serve_tenant(struct ms_call *call, const struct ms_route *r,
 }
 
 
+/*
+ * The rest of the path percent-decoded, once the tenant's name is taken
+ * from it as sent. Decoded here rather than by civetweb (decode_url is
+ * off) so that a %00 is seen instead of cutting the path short. Returns
+ * a new string, or NULL when it decodes to a NUL or there is no memory.
+ */
+static char *path_decode(const char *raw)
+{
+	size_t len = strlen(raw);
+	char *out = malloc(len + 1);
+	int n;
+
+	if (!out)
+		return NULL;
+	n = mg_url_decode(raw, (int)len, out, (int)len + 1, 0);
+	if (n < 0 || strlen(out) != (size_t)n) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+
 /* Does the path hold a "." or ".." segment? */
 static bool dot_segment(const char *path)
 {
@@ -671,6 +705,48 @@ static bool dot_segment(const char *path)
 }
 
 
+bool ms_dispatch_tenant_now(struct ms_server *srv, const char *path,
+			    ms_time_t *now)
+{
+	char name[MS_TENANT_NAME_MAX + 1];
+	struct ms_tenant *t;
+	const char *rest;
+
+	if (path[0] != '/' || split_tenant(path, name, &rest) < 0 ||
+	    ms_registry_acquire(&srv->registry, name, false, &t) !=
+		    MS_ACQUIRE_OK)
+		return false;
+	pthread_mutex_lock(&t->lock);
+	*now = vclock_now(&t->state.clock);
+	pthread_mutex_unlock(&t->lock);
+	ms_registry_put(&srv->registry, t);
+	return true;
+}
+
+
+/* Route the call (its path decoded, less the tenant prefix) and serve
+ * it in the tenant named name. */
+static void dispatch_route(struct ms_call *call, const char *name,
+			   int64_t started)
+{
+	const struct ms_route *routes, *r;
+	enum ms_plane plane;
+
+	routes = plane_routes(call->path, &plane);
+	r = route_find(routes, call);
+	if (plane == MS_PLANE_CONTROL) {
+		if (!r || control_access(call) < 0)
+			return;
+		if (r->flags & MS_ROUTE_NO_TENANT) {
+			strcpy(call->params[0], name);
+			r->handler(call);
+			return;
+		}
+	}
+	serve_tenant(call, r, plane, name, started);
+}
+
+
 void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 		 struct ms_response *resp)
 {
@@ -678,30 +754,32 @@ void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 	struct ms_call call = {.srv = srv, .req = req, .resp = resp,
 			       .arrived = ms_wall_now()};
 	char name[MS_TENANT_NAME_MAX + 1];
-	const struct ms_route *routes, *r;
-	enum ms_plane plane;
+	const char *rest;
+	char *path = NULL;
 
+	/* Dot segments are looked for as sent and once decoded. */
 	if (req->path[0] != '/' || dot_segment(req->path)) {
 		ms_fail(resp, 400, "validation_failed", NULL,
 			"A path must start with / and hold no . or .. "
 			"segment");
-		return;
-	}
-	if (split_tenant(req->path, name, &call.path) < 0) {
+	} else if (split_tenant(req->path, name, &rest) < 0) {
 		ms_fail(resp, 400, "validation_failed", "tenant",
 			"A tenant name must match [A-Za-z0-9._-]{1,64}");
-		return;
+	} else if (!(path = path_decode(rest))) {
+		ms_fail(resp, 400, "validation_failed", NULL,
+			"The path must not hold %%00");
+	} else if (dot_segment(path)) {
+		ms_fail(resp, 400, "validation_failed", NULL,
+			"A path must start with / and hold no . or .. "
+			"segment");
+	} else {
+		call.path = path;
+		dispatch_route(&call, name, started);
 	}
-	routes = plane_routes(call.path, &plane);
-	r = route_find(routes, &call);
-	if (plane == MS_PLANE_CONTROL) {
-		if (!r || control_access(&call) < 0)
-			return;
-		if (r->flags & MS_ROUTE_NO_TENANT) {
-			strcpy(call.params[0], name);
-			r->handler(&call);
-			return;
-		}
-	}
-	serve_tenant(&call, r, plane, name, started);
+	free(path);
+	/* Answered without the tenant (a refusal, the control plane's
+	 * access, a tenant-less route): still its clock, if it exists. */
+	if (!resp->has_date)
+		resp->has_date = ms_dispatch_tenant_now(srv, req->path,
+							&resp->date);
 }

@@ -4,10 +4,11 @@
  * server.c turns what civetweb read into a struct ms_request and writes
  * back the struct ms_response; everything between happens here and in the
  * handlers (site.c, gateway.c, control.c), so it can be unit-tested and
- * fuzzed without a socket. Dispatch strips the tenant prefix, finds the
- * route (404, or 405 with Allow), checks the control plane's access,
- * acquires the tenant, and runs the plane's checks in the order SPEC.md
- * gives, under the tenant's lock, before the handler. It then records the
+ * fuzzed without a socket. Dispatch strips the tenant prefix (the name
+ * taken as sent), percent-decodes the rest of the path, finds the route
+ * (404, or 405 with Allow), checks the control plane's access, acquires
+ * the tenant, and runs the plane's checks in the order SPEC.md gives,
+ * under the tenant's lock, before the handler. It then records the
  * request in the tenant's journal, credentials described, never copied.
  */
 #ifndef MS_DISPATCH_H
@@ -30,7 +31,7 @@ struct ms_header {
 
 struct ms_request {
 	const char *method;
-	const char *path;         /* decoded, query excluded */
+	const char *path;         /* as sent, encoded; query excluded */
 	const char *query;        /* raw, or NULL */
 	const struct ms_header *headers;
 	int nheaders;
@@ -67,9 +68,22 @@ struct ms_server {
 };
 
 /* Answer req into resp (which must be zeroed). Never fails: every
- * problem becomes an error response. The caller frees resp->body. */
+ * problem becomes an error response. The caller frees resp->body.
+ * resp->date is the virtual now of the tenant the path names whenever
+ * it exists (has_date); else the caller dates the answer by the wall
+ * clock. */
 void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 		 struct ms_response *resp);
+
+/*
+ * The virtual now of the tenant that path (as sent) names, for the Date
+ * of an answer made without dispatch (a body that could not be read).
+ * Returns true and *now when the name is valid and the tenant exists;
+ * false otherwise, when the wall clock must do. Creates no tenant and
+ * fires no event.
+ */
+bool ms_dispatch_tenant_now(struct ms_server *srv, const char *path,
+			    ms_time_t *now);
 
 /* A request header by name, case-insensitively, or NULL. */
 const char *ms_request_header(const struct ms_request *req,

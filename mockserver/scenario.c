@@ -172,6 +172,8 @@ static cJSON *parse_top(struct loader *ld, int si, bool rules)
 			     "invalid JSON: a NUL byte");
 		return NULL;
 	}
+	if (scn_utf8_check(ld, si) < 0)
+		return NULL;
 	if (scn_skip_ws(s->text, s->len, 0) == s->len) {
 		scn_error_at(ld, si, NULL, 0, false, s->len, "empty document; "
 			     "expected %s", want);

@@ -175,6 +175,10 @@ void scn_errno_text(int e, char *buf, size_t len);
 int scn_read_text(const char *file, char **text, size_t *len, char *why,
 		  size_t whylen);
 
+/* Refuse source si unless all of it is valid UTF-8: 0, or -1 with the
+ * error at its first bad byte (a syntax fault). */
+int scn_utf8_check(struct loader *ld, int si);
+
 /* Report the syntax fault of source si, which cJSON refused: the first
  * fault a scan names, else where cJSON stopped (off). Returns -1. */
 int scn_syntax_error(struct loader *ld, int si, size_t off);

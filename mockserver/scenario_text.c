@@ -6,7 +6,8 @@
  * file and the index it came from, and an error walks that file's raw
  * text along the key path to find its line and column (scn_locate()).
  * When cJSON refuses a text, a scan of it names the first syntax fault
- * and its place (scn_syntax_error()).
+ * and its place (scn_syntax_error()); a text that is not all UTF-8 is
+ * refused before cJSON sees it (scn_utf8_check()).
  *
  * The texts belong to the loader (struct source); this module reads a
  * file into a new buffer for it and otherwise only reads them. Errors go
@@ -14,6 +15,7 @@
  * nothing into a document, and knows nothing of what a scenario means.
  */
 #include "scenario_int.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -518,6 +520,35 @@ static int scan_json(struct scan *s)
 		}
 	}
 	return rc;
+}
+
+
+/*
+ * JSON text is UTF-8, but cJSON takes any byte in a string, and what a
+ * scenario says ends up in headers, the journal and reports. So the
+ * whole text is walked once, and its first byte that starts no valid
+ * character (a stray continuation, a cut or overlong sequence, a
+ * surrogate, past U+10FFFF) is refused as a syntax fault.
+ */
+int scn_utf8_check(struct loader *ld, int si)
+{
+	const struct source *s = &ld->src[si];
+	const unsigned char *t = (const unsigned char *)s->text;
+	size_t i = 0, n;
+
+	while (i < s->len) {
+		n = t[i] < 0x80 ? 1 : ms_utf8_seq_len(t + i, s->len - i);
+		if (n == 0) {
+			scn_error_at(ld, si, NULL, 0, false, i,
+				     "invalid UTF-8: expected a UTF-8 "
+				     "character, found the byte 0x%02X",
+				     t[i]);
+			ld->err->syntax = true;
+			return -1;
+		}
+		i += n;
+	}
+	return 0;
 }
 
 

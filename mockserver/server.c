@@ -284,10 +284,11 @@ static int write_response(struct mg_connection *conn,
  * close a connection from a handler, so "reset" and "truncate" send
  * nothing more and leave it to the keep-alive timeout (KEEP_ALIVE_MS) to
  * close it: the client sees the connection end with no (or half an)
- * answer. "stall" first holds it silent.
+ * answer. "stall" first holds it silent. An answer to HEAD is never
+ * given a body, not even half of one.
  */
 static void write_fault(struct mg_connection *conn,
-			const struct ms_response *resp)
+			const struct ms_response *resp, bool head)
 {
 	static const char body[] = "{\"errorMessages\":[\"This answer was "
 				   "cut short by the mock\"],\"errors\":{}}";
@@ -310,32 +311,8 @@ static void write_fault(struct mg_connection *conn,
 	add_header(conn, "Content-Length", clen);
 	add_header(conn, "X-Mock-Reason", "rule");
 	mg_response_header_send(conn);
-	if (resp->fault == MS_FAULT_TRUNCATE)
+	if (resp->fault == MS_FAULT_TRUNCATE && !head)
 		mg_write(conn, body, sizeof(body) / 2);
-}
-
-
-/* Fill req from what civetweb parsed; headers point into ri. */
-/*
- * The request's path, percent-decoded here rather than by civetweb
- * (decode_url is off) so that a %00 is seen instead of cutting the path
- * short. Returns a new string, or NULL when it decodes to a NUL or there
- * is no memory.
- */
-static char *path_decode(const char *raw)
-{
-	size_t len = strlen(raw);
-	char *out = malloc(len + 1);
-	int n;
-
-	if (!out)
-		return NULL;
-	n = mg_url_decode(raw, (int)len, out, (int)len + 1, 0);
-	if (n < 0 || strlen(out) != (size_t)n) {
-		free(out);
-		return NULL;
-	}
-	return out;
 }
 
 
@@ -357,6 +334,7 @@ static bool framing_ok(const struct mg_request_info *ri)
 }
 
 
+/* Fill req from what civetweb parsed; headers point into ri. */
 static void request_from(const struct mg_request_info *ri,
 			 struct ms_request *req, struct ms_header *headers)
 {
@@ -366,8 +344,8 @@ static void request_from(const struct mg_request_info *ri,
 	}
 	req->method = ri->request_method;
 	/* Not local_uri: civetweb folds "/t/../x" into "/x" there, which
-	 * would move a request to another tenant or plane unseen. The
-	 * caller decodes it. */
+	 * would move a request to another tenant or plane unseen. Dispatch
+	 * decodes it, once the tenant's name is taken as sent. */
 	req->path = ri->local_uri_raw ? ri->local_uri_raw : "/";
 	req->query = ri->query_string;
 	req->headers = headers;
@@ -385,30 +363,32 @@ static int on_request(struct mg_connection *conn)
 	struct ms_response resp;
 	struct ms_request req;
 	int64_t started = ms_mono_us();
-	char *body = NULL, *path;
+	char *body = NULL;
+	bool dispatched = false;
 	enum body_read rc;
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
 	request_from(ri, &req, headers);
-	path = path_decode(req.path);
 	if (!framing_ok(ri)) {
 		ms_fail(&resp, 400, "validation_failed", NULL,
 			"Content-Length must be given once, as digits only");
 		ms_reply_header(&resp, "Connection", "close");
-	} else if (!path) {
-		ms_fail(&resp, 400, "validation_failed", NULL,
-			"The path must not hold %%00");
 	} else if ((rc = read_body(conn, h->srv->max_body, &body,
 				   &req.body_len)) != BODY_OK) {
 		body_refused(&resp, rc, h->srv->max_body);
 	} else {
-		req.path = path;
 		req.body = body;
 		ms_dispatch(h->srv, &req, &resp);
+		dispatched = true;
 	}
+	/* Refused before dispatch, which dates its own answers: by the
+	 * clock of the tenant the path names, if it exists. */
+	if (!dispatched)
+		resp.has_date = ms_dispatch_tenant_now(h->srv, req.path,
+						       &resp.date);
 	if (resp.fault)
-		write_fault(conn, &resp);
+		write_fault(conn, &resp, strcmp(req.method, "HEAD") == 0);
 	else
 		write_response(conn, &resp, strcmp(req.method, "HEAD") == 0);
 	ms_log(MS_LOG_INFO, "%s %s %d %s%s%s %lldus", req.method, req.path,
@@ -418,7 +398,6 @@ static int on_request(struct mg_connection *conn)
 	       (long long)(ms_mono_us() - started));
 	cJSON_Delete(resp.body);
 	free(body);
-	free(path);
 	return resp.status;
 }
 

@@ -1,7 +1,9 @@
 /*
- * test_dispatch: ms_dispatch() without a socket, for what a loopback test
- * cannot reach: a client beyond loopback on the control plane, with and
- * without --admin-key. (The end-to-end tests cover the rest over HTTP.)
+ * test_dispatch: ms_dispatch() without a socket: a client beyond
+ * loopback on the control plane, with and without --admin-key, as
+ * dispatch sees it. test_remote.c makes the same checks over a real
+ * socket from a non-loopback address, where the machine has one; the
+ * end-to-end tests cover the rest over HTTP.
  */
 #include <string.h>
 #include "testutil.h"

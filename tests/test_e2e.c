@@ -1446,18 +1446,37 @@ static bool is_json_type(const char *ctype)
 }
 
 
+/* The answer to HEAD has no body to check (libcurl reads none), but its
+ * head must still describe the one GET would get. */
+static void check_head_answer(struct exchange *x)
+{
+	const struct http_response *r = &x->resp;
+	const char *ctype = http_header(r, "Content-Type");
+
+	if (r->status != 204 && !is_json_type(ctype))
+		problem(x, "the answer to HEAD needs Content-Type "
+			"application/json, got %s", ctype ? ctype : "none");
+	if (r->status != 204 && !http_header(r, "Content-Length"))
+		problem(x, "the answer to HEAD needs the Content-Length "
+			"of GET's body");
+}
+
+
 /* What SPEC section 2 wants of every answer, whatever the case says. */
 static void check_invariants(struct exchange *x)
 {
 	const struct http_response *r = &x->resp;
 	const char *ctype = http_header(r, "Content-Type");
+	bool head = strcmp(x->req.method, "HEAD") == 0;
 
+	if (head)
+		check_head_answer(x);
 	if (r->body.len > 0 && !is_json_type(ctype))
 		problem(x, "a body needs Content-Type application/json, "
 			"got %s", ctype ? ctype : "none");
 	if (r->status == 204 && r->body.len > 0)
 		problem(x, "a 204 must have no body");
-	if (r->status >= 400)
+	if (r->status >= 400 && !head)
 		check_error_body(x);
 	if (r->status == 403 && !explains_403(r))
 		problem(x, "a 403 needs X-Mock-Missing-Permission or reason "

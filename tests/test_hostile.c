@@ -34,7 +34,9 @@
  * clock and the tenant count with what they were before the table: the
  * only new tokens may be those of entries that expected 201. The other
  * tests fill the tenants to --max-tenants (the default tenant counts),
- * stall two clients while others are served, and send 100000 levels of
+ * check the Date of answers to bodies that cannot be read (the tenant's
+ * virtual clock, or the wall clock when there is no such tenant), stall
+ * two clients while others are served, and send 100000 levels of
  * nesting. Every server must exit 0 on SIGTERM with no sanitizer report
  * in its log.
  *
@@ -67,6 +69,8 @@
 #define HEALTH_WITHIN_MS 1000
 #define STALL_CLOSE_MS 16000    /* civetweb allows 10 s for the head */
 #define CLOCK_SLACK_MS 2000
+#define DATED_AT "2031-02-03T04:05:06.000Z"   /* a tenant's frozen now */
+#define DATED_HTTP "Mon, 03 Feb 2031 04:05:06 GMT"
 #define DEEP_LEVELS "100000"
 #define DEEP_HEAD " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 #define DEEP_BODY "Content-Length: ${CL}\r\n\r\n"
@@ -297,6 +301,7 @@ struct answer {
 	int status;             /* 0 when there is no status line */
 	char reason[64];        /* X-Mock-Reason, "" when absent */
 	bool has_allow;
+	char date[64];          /* the Date header, "" when absent */
 	bool head_only;         /* the answer to HEAD: no body may come */
 	size_t head_len;
 	long long content_length;       /* -1 when absent */
@@ -344,6 +349,7 @@ static void parse_head(struct answer *a, size_t head_len)
 	a->head_len = head_len;
 	a->content_length = -1;
 	a->reason[0] = '\0';
+	a->date[0] = '\0';
 	a->has_allow = false;
 	if (sscanf(a->data.buf, "HTTP/%*d.%*d %3d", &a->status) != 1)
 		a->status = 0;
@@ -357,6 +363,7 @@ static void parse_head(struct answer *a, size_t head_len)
 			a->content_length = strtoll(value, NULL, 10);
 		header_is(line, len, "X-Mock-Reason", a->reason,
 			  sizeof(a->reason));
+		header_is(line, len, "Date", a->date, sizeof(a->date));
 		if (header_is(line, len, "Allow", value, sizeof(value)))
 			a->has_allow = true;
 		line = eol + 2;
@@ -1114,6 +1121,112 @@ static void test_hostile_tenant_limit(void **state)
 }
 
 
+/* Freeze the clock of tenant name (made if need be) at DATED_AT. */
+static void tenant_freeze(struct fixture *fx, const char *name)
+{
+	char path[96];
+	struct ts_reply r;
+
+	snprintf(path, sizeof(path), "/t/%s/__mock/clock", name);
+	assert_int_equal(ts_request(fx->curl, &fx->srv, "POST", path, NULL,
+				    "{\"set\": \"" DATED_AT "\", "
+				    "\"freeze\": true}", &r), 0);
+	free(r.body);
+	assert_int_equal(r.status, 200);
+}
+
+
+static void tenant_drop(struct fixture *fx, const char *name)
+{
+	char path[96], reason[64];
+
+	snprintf(path, sizeof(path), "/t/%s/__mock/tenant", name);
+	assert_int_equal(request(fx, "DELETE", path, NULL, reason), 204);
+}
+
+
+/* Is the HTTP date text within a day of the wall clock? */
+static bool date_is_wall(const char *text)
+{
+	struct tm tm = {0};
+	const char *end = strptime(text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	time_t t = end && !*end ? timegm(&tm) : (time_t)-1;
+
+	return t != (time_t)-1 && llabs((long long)(t - time(NULL))) < 86400;
+}
+
+
+/*
+ * Refusals made before dispatch, when the body cannot be read, carry
+ * the Date of the tenant the path names when it exists (its clock is
+ * frozen at DATED_AT, far from the wall clock); for a tenant that does
+ * not exist, or a name that is no name, the wall clock's, and no tenant
+ * is made. (The slow body's 408 is in test_hostile_stalled_client.)
+ */
+static void test_hostile_refusal_date(void **state)
+{
+#define CLOSE_HEAD " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+	static const struct {
+		struct entry e;
+		bool virtual_date;
+	} dated[] = {
+		{{"two lengths", "POST /t/dated/__mock/rules" CLOSE_HEAD
+		  "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}", false,
+		  false, 400, "validation_failed"}, true},
+		{{"length not digits", "POST /t/dated/__mock/rules"
+		  CLOSE_HEAD "Content-Length: 2x\r\n\r\n{}", false, false,
+		  400, "validation_failed"}, true},
+		{{"over --max-body", "POST /t/dated/__mock/rules" CLOSE_HEAD
+		  "Content-Length: 5000\r\n\r\n{}", false, false, 413,
+		  "body_too_large"}, true},
+		{{"cut short", "POST /t/dated/rest/datamanager/1.0/tokens"
+		  CLOSE_HEAD "Content-Length: 100\r\n\r\n{\"label\"", true,
+		  false, 400, "validation_failed"}, true},
+		{{"bad chunk", "POST /t/dated/__mock/rules" CLOSE_HEAD
+		  "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+		  true, false, 400, "validation_failed"}, true},
+		{{"no such tenant", "POST /t/never-made/__mock/rules"
+		  CLOSE_HEAD "Content-Length: 2\r\nContent-Length: 2\r\n\r\n"
+		  "{}", false, false, 400, "validation_failed"}, false},
+		{{"no tenant name", "POST /t/b@d/__mock/rules" CLOSE_HEAD
+		  "Content-Length: 5000\r\n\r\n{}", false, false, 413,
+		  "body_too_large"}, false},
+	};
+	struct fixture *fx = *state;
+	int tenants = health_tenants(fx);
+	struct bytes why = {0};
+
+	tenant_freeze(fx, "dated");
+	bytes_adds(&why, "");
+	for (size_t i = 0; i < sizeof(dated) / sizeof(dated[0]); i++) {
+		const struct entry *e = &dated[i].e;
+		struct answer a;
+		bool ok;
+
+		assert_int_equal(exchange(fx->port, e, &a), 0);
+		ok = check_answer(e, &a, &why);
+		if (dated[i].virtual_date)
+			ok = ok && strcmp(a.date, DATED_HTTP) == 0;
+		else
+			ok = ok && date_is_wall(a.date);
+		if (!ok)
+			bytes_addf(&why, "  %s: got %d %s, Date '%s'; "
+				   "expected %d %s, Date %s\n", e->name,
+				   a.status, a.reason, a.date, e->status,
+				   e->reason, dated[i].virtual_date
+				   ? DATED_HTTP : "of the wall clock");
+		bytes_release(&a.data);
+	}
+	tenant_drop(fx, "dated");
+	assert_int_equal(health_tenants(fx), tenants);
+	if (why.len)
+		fprintf(stderr, "test_hostile: refusal dates:\n%s", why.buf);
+	assert_int_equal(why.len, 0);
+	bytes_release(&why);
+#undef CLOSE_HEAD
+}
+
+
 /* Open a connection and send text; the socket, or -1. */
 static int open_stalled(int port, const char *text)
 {
@@ -1130,19 +1243,23 @@ static int open_stalled(int port, const char *text)
 
 /*
  * Half a request line, and a head whose body never comes: the server
- * still answers others at once, answers the slow body (408) and closes
- * the half line within STALL_CLOSE_MS, each with a JSON error.
+ * still answers others at once, answers the slow body (408, dated by
+ * its tenant's clock) and closes the half line within STALL_CLOSE_MS,
+ * each with a JSON error.
  */
 static void test_hostile_stalled_client(void **state)
 {
 	struct fixture *fx = *state;
-	int64_t start = now_ms(), took;
-	struct conn line = {.fd = open_stalled(fx->port, "GET /__mock/hea")};
-	struct conn body = {.fd = open_stalled(fx->port,
-		"POST /__mock/clock HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-		"Content-Length: 100\r\n\r\n{\"adv")};
+	int64_t start, took;
+	struct conn line, body;
 	struct bytes why = {0};
 
+	tenant_freeze(fx, "stalled");
+	start = now_ms();
+	line = (struct conn){.fd = open_stalled(fx->port, "GET /__mock/hea")};
+	body = (struct conn){.fd = open_stalled(fx->port,
+		"POST /t/stalled/__mock/clock HTTP/1.1\r\n"
+		"Host: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"adv")};
 	assert_true(line.fd >= 0 && body.fd >= 0);
 	ts_sleep_ms(200);
 	assert_true(server_well(fx, &fx->srv));
@@ -1157,13 +1274,58 @@ static void test_hostile_stalled_client(void **state)
 		check_invariants(&line.a, &why);
 	assert_int_equal(body.a.status, 408);
 	assert_string_equal(body.a.reason, "validation_failed");
+	assert_string_equal(body.a.date, DATED_HTTP);
 	check_invariants(&body.a, &why);
 	assert_string_equal(why.buf, "");
 	close(line.fd);
 	close(body.fd);
+	tenant_drop(fx, "stalled");
 	bytes_release(&line.a.data);
 	bytes_release(&body.a.data);
 	bytes_release(&why);
+}
+
+
+/*
+ * HEAD, then GET, on one kept-alive connection: the answer to HEAD
+ * announces GET's Content-Length but sends no body, so the next bytes
+ * are the GET's status line, and its body is whole.
+ */
+static void test_hostile_head_keep_alive(void **state)
+{
+	static const char text[] =
+		"HEAD /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+		"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		"Connection: close\r\n\r\n";
+	struct fixture *fx = *state;
+	struct conn c = {.out = text, .out_len = sizeof(text) - 1,
+			 .until_close = true};
+	const char *second, *body;
+	long long head_length;
+	cJSON *doc;
+
+	c.fd = connect_local(fx->port);
+	assert_true(c.fd >= 0);
+	c.a.head_only = true;     /* the first answer: no body of its own */
+	conn_run(&c, now_ms() + ANSWER_TIMEOUT_MS);
+	close(c.fd);
+	assert_false(c.a.timed_out);
+	assert_int_equal(c.a.status, 200);
+	head_length = c.a.content_length;
+	assert_true(head_length > 0);
+	second = c.a.data.buf + c.a.head_len;
+	if (strncmp(second, "HTTP/1.1 200 ", 13) != 0)
+		fail_msg("after the answer to HEAD came '%.40s', not the "
+			 "answer to GET", second);
+	body = strstr(second, "\r\n\r\n");
+	assert_non_null(body);
+	body += 4;
+	assert_int_equal((long long)strlen(body), head_length);
+	doc = cJSON_Parse(body);
+	assert_string_equal(cJSON_GetStringValue(
+		cJSON_GetObjectItem(doc, "status")), "ready");
+	cJSON_Delete(doc);
+	bytes_release(&c.a.data);
 }
 
 
@@ -1228,6 +1390,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_table),
 		cmocka_unit_test(test_hostile_state_unchanged),
 		cmocka_unit_test(test_hostile_tenant_limit),
+		cmocka_unit_test(test_hostile_refusal_date),
+		cmocka_unit_test(test_hostile_head_keep_alive),
 		cmocka_unit_test(test_hostile_stalled_client),
 		cmocka_unit_test(test_hostile_deep_nesting),
 	};

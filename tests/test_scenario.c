@@ -4,7 +4,9 @@
  * The shipped scenarios are loaded from the top of the tree (tests/run.sh
  * runs every test from there). Every other input is written by the test
  * itself into a temporary folder, next to the line and column it expects,
- * so that each expectation can be read against its text.
+ * so that each expectation can be read against its text. One test runs
+ * `dm-mockserver check` and `-s` ($DM_MOCKSERVER_BIN, else
+ * build/dm-mockserver) to see the same error reach the command line.
  */
 #include "testutil.h"
 
@@ -1101,6 +1103,159 @@ static void test_scenario_parse_rules_refused(void **state)
 }
 
 
+/* ---- Text that is not UTF-8 --------------------------------------------- */
+
+#define NOT_UTF8 "invalid UTF-8: expected a UTF-8 character"
+
+/* Every place a byte that is not UTF-8 may hide is refused, at its line
+ * and column (counted in characters before it). */
+static void test_scenario_refuses_invalid_utf8(void **state)
+{
+	static const struct refusal r[] = {
+		{ "{\n  \"name\": \"caf\xe9\"\n}\n",
+		  { "u-latin1.json", 2, 15, "", NOT_UTF8 ", found the byte "
+		    "0xE9" } },
+		{ "{\n  \"n\xffme\": \"x\"\n}\n",
+		  { "u-key.json", 2, 5, "", NOT_UTF8 } },
+		{ "{\"name\": \"\xc3\xa9\xe2\x9c\x93\x80\"}\n",
+		  { "u-stray.json", 1, 13, "", "the byte 0x80" } },
+		{ "{\"name\": \"\xc0\xaf\"}\n",
+		  { "u-overlong.json", 1, 11, "", NOT_UTF8 } },
+		{ "{\"name\": \"\xed\xa0\x80\"}\n",
+		  { "u-surrogate.json", 1, 11, "", NOT_UTF8 } },
+		{ "{\"name\": \"\xf4\x90\x80\x80\"}\n",
+		  { "u-past-max.json", 1, 11, "", NOT_UTF8 } },
+		{ "{\"name\": \"\xe2\x9c\"}\n",
+		  { "u-cut.json", 1, 11, "", NOT_UTF8 } },
+		{ "{\"name\": \"x\"}\n\xe2\x9c",
+		  { "u-cut-at-end.json", 2, 1, "", NOT_UTF8 } },
+		{ "{\"users\": [{\"accountId\": \"a\",\n"
+		  "  \"displayName\": \"Ada \xff\"}]}\n",
+		  { "u-user.json", 2, 23, "", NOT_UTF8 } },
+		{ "{\"rules\": [{\"name\": \"r\xfe\", "
+		  "\"fault\": \"reset\"}]}\n",
+		  { "u-rule.json", 1, 23, "", NOT_UTF8 } },
+	};
+
+	(void)state;
+	expect_refusals(r, sizeof(r) / sizeof(r[0]));
+}
+
+
+/* A fixture that is not UTF-8 is named, not the scenario including it. */
+static void test_scenario_refuses_invalid_utf8_fixture(void **state)
+{
+	static const struct want w = {
+		"u-fixture.json", 3, 35, "", NOT_UTF8
+	};
+	char path[PATH_MAX];
+
+	(void)state;
+	put("u-fixture.json",
+	    "{\n"
+	    "  \"users\": [\n"
+	    "    {\"accountId\": \"f\", \"email\": \"f\xa0@example.com\"}\n"
+	    "  ]\n"
+	    "}\n", path, sizeof(path));
+	expect_refused("with-u-fixture.json",
+		       "{\"include\": [\"u-fixture.json\"]}\n", &w);
+}
+
+
+/* Valid UTF-8 of every length loads, byte order mark and all. */
+static void test_scenario_loads_utf8(void **state)
+{
+	cJSON *doc;
+
+	(void)state;
+	doc = expect_loaded("u-ok.json",
+			    "\xef\xbb\xbf{\"name\": \"caf\xc3\xa9 \xe2\x80\x93 "
+			    "\xe2\x9c\x93 \xf0\x9d\x84\x9e\"}\n");
+	assert_string_equal(cJSON_GetObjectItem(doc, "name")->valuestring,
+			    "caf\xc3\xa9 \xe2\x80\x93 \xe2\x9c\x93 "
+			    "\xf0\x9d\x84\x9e");
+	cJSON_Delete(doc);
+}
+
+
+/* A body (PUT /__mock/state, POST /__mock/rules) is held to the same:
+ * a syntax fault, which the control plane answers invalid_json. */
+static void test_scenario_parse_refuses_invalid_utf8(void **state)
+{
+	static const char doc[] = "{\"name\": \"x\",\n \"description\": "
+				  "\"\xff\"}";
+	static const char rule[] = "{\"name\": \"\xc3(\", \"fault\": "
+				   "\"reset\"}";
+	struct ms_scenario_error err;
+	struct ms_state st;
+
+	(void)state;
+	assert_null(ms_scenario_parse(doc, strlen(doc), &err));
+	assert_true(err.syntax);
+	assert_int_equal(err.line, 2);
+	assert_int_equal(err.column, 18);
+	assert_non_null(strstr(err.message, NOT_UTF8));
+
+	rules_state(&st);
+	assert_null(ms_scenario_parse_rules(rule, strlen(rule), &st, &err));
+	assert_true(err.syntax);
+	assert_int_equal(err.line, 1);
+	assert_int_equal(err.column, 11);
+	ms_state_release(&st);
+}
+
+
+/* The binary from tests/run.sh, or the default build's. */
+static const char *server_bin(void)
+{
+	const char *bin = getenv("DM_MOCKSERVER_BIN");
+
+	return bin ? bin : "build/dm-mockserver";
+}
+
+
+/* Run cmd (a shell line), its stdout and stderr into out; its exit
+ * status, or -1 when it did not exit. */
+static int run_cmd(const char *cmd, char *out, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n = 0;
+	int status;
+
+	assert_non_null(p);
+	while (n + 1 < len && !feof(p))
+		n += fread(out + n, 1, len - n - 1, p);
+	out[n] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+
+/* `dm-mockserver check` and `-s` refuse the file as the loader does:
+ * file:line:column and what was expected. */
+static void test_scenario_check_command_refuses_invalid_utf8(void **state)
+{
+	char path[PATH_MAX], cmd[PATH_MAX * 2 + 64], out[4096];
+	char want[PATH_MAX + 64];
+
+	(void)state;
+	put("u-cli.json", "{\n  \"description\": \"\xff\"\n}\n", path,
+	    sizeof(path));
+	snprintf(want, sizeof(want), "%s:2:19: " NOT_UTF8, path);
+
+	snprintf(cmd, sizeof(cmd), "%s check %s 2>&1", server_bin(), path);
+	assert_int_equal(run_cmd(cmd, out, sizeof(out)), 1);
+	if (!strstr(out, want))
+		fail_msg("check said \"%s\", not \"%s\"", out, want);
+
+	snprintf(cmd, sizeof(cmd), "%s -p 0 -s %s 2>&1 </dev/null",
+		 server_bin(), path);
+	assert_int_equal(run_cmd(cmd, out, sizeof(out)), 2);
+	if (!strstr(out, want))
+		fail_msg("-s said \"%s\", not \"%s\"", out, want);
+}
+
+
 /* ---- Rate limit and expectations ---------------------------------------- */
 
 static void test_scenario_rate_limit_refusals(void **state)
@@ -1549,6 +1704,12 @@ int main(void)
 		cmocka_unit_test(test_scenario_checks_apply),
 		cmocka_unit_test(test_scenario_checks_absent),
 		cmocka_unit_test(test_scenario_checks_round_trip),
+		cmocka_unit_test(test_scenario_refuses_invalid_utf8),
+		cmocka_unit_test(test_scenario_refuses_invalid_utf8_fixture),
+		cmocka_unit_test(test_scenario_loads_utf8),
+		cmocka_unit_test(test_scenario_parse_refuses_invalid_utf8),
+		cmocka_unit_test(
+			test_scenario_check_command_refuses_invalid_utf8),
 		cmocka_unit_test(test_scenario_error_format),
 	};
 

@@ -218,6 +218,7 @@ static int ts_request_hdr(CURL *curl, const struct ts_server *s,
 	curl_easy_reset(curl);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");  /* never a proxy */
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ts_on_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, r);
