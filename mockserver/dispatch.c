@@ -340,15 +340,16 @@ static int gateway_authenticate(struct ms_call *call, bool *basic)
 	*basic = false;
 	if (!header || !*header)
 		return deny(call, "token_missing");
-	snprintf(call->resp->credential, sizeof(call->resp->credential),
-		 "<malformed credentials>");
 	if ((secret = auth_scheme(header, "Bearer")) == NULL) {
 		if (basic_decode(header, buf, sizeof(buf), &user, &secret) < 0)
 			secret = NULL;
 		*basic = true;
 	}
-	if (!secret || !ms_token_secret_wellformed(secret))
+	if (!secret || !ms_token_secret_wellformed(secret)) {
+		ms_join(call->resp->credential, sizeof(call->resp->credential),
+			"<malformed credentials>", (char *)NULL);
 		return deny(call, "token_malformed");
+	}
 
 	if (call->looked_up) {
 		tok = call->seen;
