@@ -15,6 +15,7 @@
 
 struct ms_journal_entry {
 	uint64_t seq;
+	size_t cap;                      /* bytes allocated for it all */
 	bool body_cut;                   /* body bytes were left out */
 	struct ms_journal_fields f;      /* strings point past headers */
 	struct ms_journal_header headers[];
@@ -27,6 +28,7 @@ int ms_journal_init(struct ms_journal *j, size_t limit)
 	j->limit = limit;
 	j->start = 0;
 	j->count = 0;
+	j->touched = 0;
 	j->next_seq = 1;
 	j->evicted = 0;
 	if (limit == 0)
@@ -38,8 +40,12 @@ int ms_journal_init(struct ms_journal *j, size_t limit)
 
 void ms_journal_clear(struct ms_journal *j)
 {
-	for (size_t i = 0; i < j->count; i++)
-		free(j->ring[(j->start + i) % j->limit]);
+	/* Slots are taken in order from 0, so the used ones lead. */
+	for (size_t i = 0; i < j->touched; i++) {
+		free(j->ring[i]);
+		j->ring[i] = NULL;
+	}
+	j->touched = 0;
 	j->start = 0;
 	j->count = 0;
 	j->evicted = 0;
@@ -78,21 +84,32 @@ static const char *keep(char **at, const char *s, size_t cap)
 }
 
 
-struct ms_journal_entry *ms_journal_entry_new(
-	const struct ms_journal_fields *f)
+static size_t body_kept(const struct ms_journal_fields *f)
+{
+	return f->body_len < MS_JOURNAL_BODY_MAX + SLACK
+		       ? f->body_len : MS_JOURNAL_BODY_MAX + SLACK;
+}
+
+
+static int headers_kept(const struct ms_journal_fields *f)
+{
+	return f->nheaders > 0 && f->headers ? f->nheaders : 0;
+}
+
+
+/* The bytes an entry of f takes. */
+static size_t entry_size(const struct ms_journal_fields *f)
 {
 	const size_t text = MS_JOURNAL_TEXT_MAX, path = MS_JOURNAL_PATH_MAX;
-	size_t body = f->body_len < MS_JOURNAL_BODY_MAX + SLACK
-			      ? f->body_len : MS_JOURNAL_BODY_MAX + SLACK;
-	int nh = f->nheaders > 0 && f->headers ? f->nheaders : 0;
-	struct ms_journal_entry *e;
+	int nh = headers_kept(f);
+	size_t body = f->body && f->body_len ? body_kept(f) + 1 : 0;
 	size_t size;
-	char *at;
 
-	size = sizeof(*e) + (size_t)nh * sizeof(e->headers[0]) +
+	size = sizeof(struct ms_journal_entry) + body +
+	       (size_t)nh * sizeof(struct ms_journal_header) +
 	       need(f->tenant, text) + need(f->plane, text) +
 	       need(f->method, text) + need(f->path, path) +
-	       need(f->query, path) + (f->body ? body + 1 : 0) +
+	       need(f->query, path) +
 	       need(f->fault, text) + need(f->reason, text) +
 	       need(f->rule, text) + need(f->credential_id, text) +
 	       need(f->token, text) + need(f->token_id, text) +
@@ -100,10 +117,19 @@ struct ms_journal_entry *ms_journal_entry_new(
 	for (int i = 0; i < nh; i++)
 		size += need(f->headers[i].name, text) +
 			need(f->headers[i].value, text);
-	e = malloc(size);
-	if (!e)
-		return NULL;
-	e->seq = 0;
+	return size;
+}
+
+
+/* Copy f into e, which has room for entry_size(f) bytes. */
+static void entry_fill(struct ms_journal_entry *e,
+		       const struct ms_journal_fields *f)
+{
+	const size_t text = MS_JOURNAL_TEXT_MAX, path = MS_JOURNAL_PATH_MAX;
+	size_t body = body_kept(f);
+	int nh = headers_kept(f);
+	char *at;
+
 	e->f = *f;
 	e->f.nheaders = nh;
 	e->f.headers = e->headers;
@@ -120,7 +146,7 @@ struct ms_journal_entry *ms_journal_entry_new(
 	e->f.body = NULL;
 	e->f.body_len = 0;
 	e->body_cut = false;
-	if (f->body) {
+	if (f->body && f->body_len) {
 		memcpy(at, f->body, body);
 		at[body] = '\0';
 		e->f.body = at;
@@ -136,35 +162,44 @@ struct ms_journal_entry *ms_journal_entry_new(
 	e->f.token_id = keep(&at, f->token_id, text);
 	e->f.user = keep(&at, f->user, text);
 	e->f.route = keep(&at, f->route, text);
-	return e;
 }
 
 
-uint64_t ms_journal_append(struct ms_journal *j, struct ms_journal_entry *e)
+uint64_t ms_journal_append(struct ms_journal *j,
+			   const struct ms_journal_fields *f)
 {
 	uint64_t seq = j->next_seq++;
-	struct ms_journal_entry **slot;
+	struct ms_journal_entry **slot, *e;
+	size_t size;
+	bool full;
 
-	if (!e)                  /* out of memory: lose the entry, not more */
+	if (j->limit == 0)
 		return seq;
-	if (j->limit == 0) {
-		free(e);
-		return seq;
+	full = j->count == j->limit;
+	slot = &j->ring[(j->start + j->count) % j->limit];
+	size = entry_size(f);
+	/* A slot keeps its memory for the entries after: once the ring has
+	 * gone round, most entries take no allocation at all. */
+	if (!*slot || (*slot)->cap < size) {
+		e = realloc(*slot, size);
+		if (!e)          /* out of memory: lose the entry, not more */
+			return seq;
+		e->cap = size;
+		*slot = e;
 	}
-	e->seq = seq;
-	if (j->count == j->limit) {
+	if (j->touched < j->limit)
+		j->touched++;
+	if (full) {
 		if (j->evicted == 0)
 			ms_log(MS_LOG_WARN, "journal full (%zu entries): "
 			       "evicting the oldest from now on", j->limit);
-		slot = &j->ring[j->start];
-		free(*slot);
 		j->start = (j->start + 1) % j->limit;
 		j->evicted++;
 	} else {
-		slot = &j->ring[(j->start + j->count) % j->limit];
 		j->count++;
 	}
-	*slot = e;
+	(*slot)->seq = seq;
+	entry_fill(*slot, f);
 	return seq;
 }
 

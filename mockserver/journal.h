@@ -3,11 +3,13 @@
  *
  * A ring of entries, bounded by a limit set at start (--journal-limit;
  * 0 records nothing). Writes are hot and reads are rare, so an entry is
- * kept as the caller's fields copied into one allocation, each string
- * capped, and turned into JSON only when read: building and printing a
- * JSON tree for every request cost more than the rest of the request.
- * What a reader gets is as if each string had been cleaned when
- * recorded: valid UTF-8 (see ms_text_clean), at most its cap in bytes.
+ * kept as the caller's fields copied into one block, each string capped,
+ * and turned into JSON only when read: building and printing a JSON tree
+ * for every request cost more than the rest of the request. A slot keeps
+ * its block for the entries that follow, so a journal that has gone
+ * round allocates nothing; clearing gives the memory back. What a reader
+ * gets is as if each string had been cleaned when recorded: valid UTF-8
+ * (see ms_text_clean), at most its cap in bytes.
  *
  * When full, the oldest entry is evicted and counted: the count is
  * reported with every read, and the first eviction is logged. Entries
@@ -15,8 +17,7 @@
  * can page with "since". Entries never hold a credential: the caller
  * describes it before recording (see record.c).
  *
- * Nothing here locks: the owning tenant serialises access. Making an
- * entry (ms_journal_entry_new) touches no journal and needs no lock.
+ * Nothing here locks: the owning tenant serialises access.
  */
 #ifndef MS_JOURNAL_H
 #define MS_JOURNAL_H
@@ -68,13 +69,14 @@ struct ms_journal_fields {
 	int64_t retry_after;         /* seconds; -1 for null */
 };
 
-struct ms_journal_entry;             /* opaque: one allocation */
+struct ms_journal_entry;             /* opaque: one block */
 
 struct ms_journal {
 	struct ms_journal_entry **ring;
 	size_t limit;      /* capacity; 0 disables the journal */
 	size_t start;      /* index of the oldest entry */
 	size_t count;
+	size_t touched;    /* slots 0..touched-1 hold a block */
 	uint64_t next_seq; /* the number the next entry gets */
 	uint64_t evicted;
 };
@@ -82,19 +84,17 @@ struct ms_journal {
 /* Returns 0, or -1 when the ring cannot be allocated. */
 int ms_journal_init(struct ms_journal *j, size_t limit);
 void ms_journal_release(struct ms_journal *j);
+/* Drop every entry and give their memory back; numbers go on. */
 void ms_journal_clear(struct ms_journal *j);
 
-/* A new entry holding copies of f's strings, each cut to its cap (a
- * few bytes more, so that the cut can fall between characters when
- * read); NULL when out of memory. Free with free() if not appended. */
-struct ms_journal_entry *ms_journal_entry_new(
-	const struct ms_journal_fields *f);
-
-/* Take ownership of e (which may be NULL: out of memory, the entry is
- * lost but its number is spent), stamp it with the next sequence
- * number and keep it; evicts the oldest when full. Returns the number
- * given. */
-uint64_t ms_journal_append(struct ms_journal *j, struct ms_journal_entry *e);
+/*
+ * Keep a copy of f's strings, each cut to its cap (a few bytes more, so
+ * that the cut can fall between characters when read), stamped with the
+ * next sequence number; evicts the oldest when full. Returns the number
+ * given. Out of memory, the entry is lost but its number is spent.
+ */
+uint64_t ms_journal_append(struct ms_journal *j,
+			   const struct ms_journal_fields *f);
 
 /* The entry at position i (0 = oldest) as a new JSON object, "seq"
  * first; NULL past the end or when out of memory. */

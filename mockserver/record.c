@@ -119,15 +119,12 @@ static int64_t retry_after(const struct ms_response *resp)
 
 
 /*
- * The journal entry of a site or gateway request, or NULL. It reads
- * only the call and copies, so it runs with the tenant's lock let go;
- * the append is then brief.
+ * Journal a site or gateway request. The query is redacted with the
+ * tenant's lock let go; the copy into the journal is made under it.
  */
-static struct ms_journal_entry *journal_entry(struct ms_call *call,
-					      enum ms_plane plane,
-					      const struct ms_subject *subj,
-					      const struct ms_route *r,
-					      int64_t micros)
+static void journal_record(struct ms_call *call, enum ms_plane plane,
+			  const struct ms_subject *subj,
+			  const struct ms_route *r, int64_t micros)
 {
 	const struct ms_request *req = call->req;
 	struct ms_journal_header headers[MS_JOURNAL_HEADERS_MAX];
@@ -154,16 +151,16 @@ static struct ms_journal_entry *journal_entry(struct ms_call *call,
 		.route = r ? r->pattern : NULL,
 		.retry_after = retry_after(call->resp),
 	};
-	struct ms_journal_entry *e;
 	char id[16];
 	char *query;
 
 	credential_id(req, id, sizeof(id));
 	f.credential_id = id;
 	f.query = query = journal_query(req->query);
-	e = ms_journal_entry_new(&f);
+	pthread_mutex_lock(&call->tenant->lock);
+	ms_journal_append(&call->tenant->journal, &f);
+	pthread_mutex_unlock(&call->tenant->lock);
 	free(query);
-	return e;
 }
 
 
@@ -193,7 +190,6 @@ void ms_call_record(struct ms_call *call, enum ms_plane plane,
 		    const struct ms_route *r, int64_t started)
 {
 	struct ms_tenant *t = call->tenant;
-	struct ms_journal_entry *e;
 
 	if (t->journal.limit == 0) {      /* set at start, never changed */
 		pthread_mutex_lock(&t->lock);
@@ -201,8 +197,5 @@ void ms_call_record(struct ms_call *call, enum ms_plane plane,
 		pthread_mutex_unlock(&t->lock);
 		return;
 	}
-	e = journal_entry(call, plane, &subj->s, r, ms_mono_us() - started);
-	pthread_mutex_lock(&t->lock);
-	ms_journal_append(&t->journal, e);
-	pthread_mutex_unlock(&t->lock);
+	journal_record(call, plane, &subj->s, r, ms_mono_us() - started);
 }

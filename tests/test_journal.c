@@ -6,6 +6,7 @@
  */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,14 +17,13 @@
 
 /* A journal entry as dispatch would append it, marked with n (its
  * status). */
-static struct ms_journal_entry *entry(int n)
+static const struct ms_journal_fields *entry(int n)
 {
-	struct ms_journal_fields f = {.method = "GET", .status = n,
-				      .retry_after = -1};
-	struct ms_journal_entry *e = ms_journal_entry_new(&f);
+	static struct ms_journal_fields f;
 
-	assert_non_null(e);
-	return e;
+	f = (struct ms_journal_fields){.method = "GET", .status = n,
+				       .retry_after = -1};
+	return &f;
 }
 
 
@@ -317,7 +317,7 @@ static void test_journal_entry_copies_fields(void **state)
 
 	(void)state;
 	assert_int_equal(ms_journal_init(&j, 2), 0);
-	ms_journal_append(&j, ms_journal_entry_new(&f));
+	ms_journal_append(&j, &f);
 	memset(path, 'z', sizeof(path) - 1);
 	memset(value, 'z', sizeof(value) - 1);
 	memset(body, 'z', sizeof(body) - 1);
@@ -374,7 +374,7 @@ static void test_journal_entry_cut_as_cleaned(void **state)
 			for (size_t more = 0; more <= 4; more += 4) {
 				f.body = body;
 				f.body_len = len + more;
-				ms_journal_append(&j, ms_journal_entry_new(&f));
+				ms_journal_append(&j, &f);
 				want = ms_text_clean(body, len + more, CAP,
 						     true, &cut);
 				assert_non_null(want);
@@ -409,7 +409,7 @@ static void test_journal_entry_caps(void **state)
 	f.body = body;
 	f.body_len = sizeof(body);
 	assert_int_equal(ms_journal_init(&j, 1), 0);
-	ms_journal_append(&j, ms_journal_entry_new(&f));
+	ms_journal_append(&j, &f);
 	e = at(&j, 0);
 	assert_int_equal(strlen(str(e, "path")), MS_JOURNAL_PATH_MAX);
 	assert_int_equal(strlen(str(e, "body")), MS_JOURNAL_BODY_MAX);
@@ -417,6 +417,48 @@ static void test_journal_entry_caps(void **state)
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e,
 		"bodyTruncated")));
 	assert_true(is_null(e, "query"));
+	ms_journal_release(&j);
+}
+
+
+/* Slots are reused as the ring goes round, by entries larger and smaller
+ * than the last: each reads back as it was given. */
+static void test_journal_slots_reused(void **state)
+{
+	static const size_t sizes[] = {10, 3000, 5, 4000, 1, 0, 2500, 7};
+	static char body[4096];
+	struct ms_journal j;
+
+	(void)state;
+	assert_int_equal(ms_journal_init(&j, 3), 0);
+	for (size_t round = 0; round < 3; round++) {
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+			struct ms_journal_fields f = {.retry_after = -1};
+			char path[32];
+			const cJSON *e;
+
+			memset(body, (int)('a' + i), sizes[i]);
+			snprintf(path, sizeof(path), "/%zu/%zu", round, i);
+			f.path = path;
+			f.body = body;
+			f.body_len = sizes[i];
+			ms_journal_append(&j, &f);
+			e = at(&j, j.count - 1);
+			assert_string_equal(str(e, "path"), path);
+			if (sizes[i]) {
+				assert_int_equal(strlen(str(e, "body")),
+						 sizes[i]);
+				assert_int_equal(str(e, "body")[0],
+						 'a' + (int)i);
+			} else {
+				assert_true(is_null(e, "body"));
+			}
+		}
+		assert_int_equal(j.touched, 3);
+	}
+	ms_journal_clear(&j);
+	assert_int_equal(j.touched, 0);
+	assert_int_equal(j.count, 0);
 	ms_journal_release(&j);
 }
 
@@ -435,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_journal_entry_copies_fields),
 		cmocka_unit_test(test_journal_entry_cut_as_cleaned),
 		cmocka_unit_test(test_journal_entry_caps),
+		cmocka_unit_test(test_journal_slots_reused),
 	};
 
 	ms_log_setup(MS_LOG_ERROR, MS_LOG_TEXT);

@@ -171,8 +171,8 @@ static void test_tenant_reset_restores_scenario(void **state)
 	start = vclock_now(&t->state.clock);
 	t->state.initialized = true;
 	vclock_advance(&t->state.clock, &p3m);
-	ms_journal_append(&t->journal, ms_journal_entry_new(
-		&(struct ms_journal_fields){.retry_after = -1}));
+	ms_journal_append(&t->journal,
+			  &(struct ms_journal_fields){.retry_after = -1});
 	assert_non_null(ms_state_token_create(&t->state, "x",
 					      MS_TOKEN_BASIC_AUTH, "P1M",
 					      NULL));
