@@ -46,15 +46,23 @@ static ms_time_t clamp_time(ms_time_t t)
 /*
  * Split t (in range) into broken-down UTC seconds and 0-999 ms. The
  * calendar is gmtime_r's, but glibc takes a process-wide lock in it, on
- * which every worker formatting a time would queue: each thread keeps the
- * last day it split, and only the time of day is worked out here.
+ * which every worker formatting a time would queue: each thread keeps
+ * the last few days it split (an answer often shows two: now and an
+ * expiry), and only the time of day is worked out here.
  */
+#define DAYS_KEPT 4
+
 static void split_time(ms_time_t t, struct tm *tm, int *ms)
 {
-	static _Thread_local struct { int64_t day; struct tm tm; bool set; } last;
+	static _Thread_local struct {
+		int64_t day;
+		struct tm tm;
+		bool set;
+	} kept[DAYS_KEPT];
 	int64_t sec = t / SEC_MS;
 	int64_t rem = t % SEC_MS;
 	int64_t day, in_day;
+	size_t i;
 	time_t tt;
 
 	if (rem < 0) {
@@ -63,14 +71,15 @@ static void split_time(ms_time_t t, struct tm *tm, int *ms)
 	}
 	day = sec / DAY_S - (sec % DAY_S < 0);
 	in_day = sec - day * DAY_S;
-	if (!last.set || last.day != day) {
+	i = (size_t)(day % DAYS_KEPT + DAYS_KEPT) % DAYS_KEPT;
+	if (!kept[i].set || kept[i].day != day) {
 		/* t is within 0001-9999, so gmtime_r cannot fail. */
 		tt = (time_t)(day * DAY_S);
-		gmtime_r(&tt, &last.tm);
-		last.day = day;
-		last.set = true;
+		gmtime_r(&tt, &kept[i].tm);
+		kept[i].day = day;
+		kept[i].set = true;
 	}
-	*tm = last.tm;
+	*tm = kept[i].tm;
 	tm->tm_hour = (int)(in_day / 3600);
 	tm->tm_min = (int)(in_day / 60 % 60);
 	tm->tm_sec = (int)(in_day % 60);
