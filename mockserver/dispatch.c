@@ -766,15 +766,16 @@ void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 	} else if (split_tenant(req->path, name, &rest) < 0) {
 		ms_fail(resp, 400, "validation_failed", "tenant",
 			"A tenant name must match [A-Za-z0-9._-]{1,64}");
-	} else if (!(path = path_decode(rest))) {
+	} else if (strchr(rest, '%') && !(path = path_decode(rest))) {
 		ms_fail(resp, 400, "validation_failed", NULL,
 			"The path must not hold %%00");
-	} else if (dot_segment(path)) {
+	} else if (path && dot_segment(path)) {
 		ms_fail(resp, 400, "validation_failed", NULL,
 			"A path must start with / and hold no . or .. "
 			"segment");
 	} else {
-		call.path = path;
+		/* Without a '%', the path is already what decoding gives. */
+		call.path = path ? path : rest;
 		dispatch_route(&call, name, started);
 	}
 	free(path);
