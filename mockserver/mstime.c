@@ -47,18 +47,19 @@ static ms_time_t clamp_time(ms_time_t t)
  * Split t (in range) into broken-down UTC seconds and 0-999 ms. The
  * calendar is gmtime_r's, but glibc takes a process-wide lock in it, on
  * which every worker formatting a time would queue: each thread keeps
- * the last few days it split (an answer often shows two: now and an
- * expiry), and only the time of day is worked out here.
+ * the last few days it split (an answer often shows two or three: now,
+ * a token's creation and expiry), and only the time of day is worked
+ * out here.
  */
-#define DAYS_KEPT 4
+#define DAYS_KEPT 8
 
 static void split_time(ms_time_t t, struct tm *tm, int *ms)
 {
 	static _Thread_local struct {
 		int64_t day;
 		struct tm tm;
-		bool set;
 	} kept[DAYS_KEPT];
+	static _Thread_local size_t nkept, next;
 	int64_t sec = t / SEC_MS;
 	int64_t rem = t % SEC_MS;
 	int64_t day, in_day;
@@ -71,13 +72,18 @@ static void split_time(ms_time_t t, struct tm *tm, int *ms)
 	}
 	day = sec / DAY_S - (sec % DAY_S < 0);
 	in_day = sec - day * DAY_S;
-	i = (size_t)(day % DAYS_KEPT + DAYS_KEPT) % DAYS_KEPT;
-	if (!kept[i].set || kept[i].day != day) {
+	for (i = 0; i < nkept && kept[i].day != day; i++)
+		;
+	if (i == nkept) {
+		/* A new day takes a free slot, else the oldest one. */
+		if (nkept < DAYS_KEPT)
+			i = nkept++;
+		else
+			i = next++ % DAYS_KEPT;
 		/* t is within 0001-9999, so gmtime_r cannot fail. */
 		tt = (time_t)(day * DAY_S);
 		gmtime_r(&tt, &kept[i].tm);
 		kept[i].day = day;
-		kept[i].set = true;
 	}
 	*tm = kept[i].tm;
 	tm->tm_hour = (int)(in_day / 3600);
