@@ -177,6 +177,7 @@ static void get_journal(struct ms_call *call)
 
 	if (journal_query(call, &since, &limit) < 0)
 		return;
+	pthread_mutex_lock(&call->tenant->journal_lock);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "tenant", call->tenant->name);
 	cJSON_AddNumberToObject(o, "capacity", (double)j->limit);
@@ -184,13 +185,16 @@ static void get_journal(struct ms_call *call)
 	cJSON_AddNumberToObject(o, "evicted", (double)j->evicted);
 	cJSON_AddNumberToObject(o, "nextSeq", (double)j->next_seq);
 	cJSON_AddItemToObject(o, "entries", ms_journal_query(j, since, limit));
+	pthread_mutex_unlock(&call->tenant->journal_lock);
 	ms_reply(call->resp, 200, o);
 }
 
 
 static void delete_journal(struct ms_call *call)
 {
+	pthread_mutex_lock(&call->tenant->journal_lock);
 	ms_journal_clear(&call->tenant->journal);
+	pthread_mutex_unlock(&call->tenant->journal_lock);
 	ms_reply(call->resp, 204, NULL);
 }
 
@@ -322,9 +326,13 @@ static void delete_rules(struct ms_call *call)
 /* The scenario's expectations against this tenant's journal so far. */
 static void get_verify(struct ms_call *call)
 {
-	ms_reply(call->resp, 200,
-		 ms_verify(call->tenant->state.expect, &call->tenant->journal,
-			   MS_VERIFY_NO_EXIT));
+	cJSON *verdict;
+
+	pthread_mutex_lock(&call->tenant->journal_lock);
+	verdict = ms_verify(call->tenant->state.expect, &call->tenant->journal,
+			    MS_VERIFY_NO_EXIT);
+	pthread_mutex_unlock(&call->tenant->journal_lock);
+	ms_reply(call->resp, 200, verdict);
 }
 
 

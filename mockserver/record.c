@@ -119,8 +119,8 @@ static int64_t retry_after(const struct ms_response *resp)
 
 
 /*
- * Journal a site or gateway request. The query is redacted with the
- * tenant's lock let go; the copy into the journal is made under it.
+ * Journal a site or gateway request. The query is redacted with no lock
+ * held; the copy into the journal is made under the journal's lock.
  */
 static void journal_record(struct ms_call *call, enum ms_plane plane,
 			  const struct ms_subject *subj,
@@ -157,9 +157,9 @@ static void journal_record(struct ms_call *call, enum ms_plane plane,
 	credential_id(req, id, sizeof(id));
 	f.credential_id = id;
 	f.query = query = journal_query(req->query);
-	pthread_mutex_lock(&call->tenant->lock);
+	pthread_mutex_lock(&call->tenant->journal_lock);
 	ms_journal_append(&call->tenant->journal, &f);
-	pthread_mutex_unlock(&call->tenant->lock);
+	pthread_mutex_unlock(&call->tenant->journal_lock);
 	free(query);
 }
 
@@ -192,9 +192,9 @@ void ms_call_record(struct ms_call *call, enum ms_plane plane,
 	struct ms_tenant *t = call->tenant;
 
 	if (t->journal.limit == 0) {      /* set at start, never changed */
-		pthread_mutex_lock(&t->lock);
+		pthread_mutex_lock(&t->journal_lock);
 		t->journal.next_seq++;
-		pthread_mutex_unlock(&t->lock);
+		pthread_mutex_unlock(&t->journal_lock);
 		return;
 	}
 	journal_record(call, plane, &subj->s, r, ms_mono_us() - started);

@@ -516,9 +516,11 @@ static cJSON *judge(struct ms_tenant *t, const struct run_options *o,
 	cJSON *verdict, *client, *expect;
 
 	pthread_mutex_lock(&t->lock);
+	pthread_mutex_lock(&t->journal_lock);
 	expect = run_expectations(t->state.expect);
 	verdict = ms_verify(expect, &t->journal,
 			    res->timed_out ? MS_VERIFY_NO_EXIT : res->status);
+	pthread_mutex_unlock(&t->journal_lock);
 	pthread_mutex_unlock(&t->lock);
 	cJSON_Delete(expect);
 	if (res->timed_out)

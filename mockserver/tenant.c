@@ -70,6 +70,7 @@ static void tenant_free(struct ms_tenant *t)
 {
 	ms_state_release(&t->state);
 	ms_journal_release(&t->journal);
+	pthread_mutex_destroy(&t->journal_lock);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
@@ -93,6 +94,7 @@ static struct ms_tenant *tenant_new(struct ms_registry *reg,
 		return NULL;
 	}
 	pthread_mutex_init(&t->lock, NULL);
+	pthread_mutex_init(&t->journal_lock, NULL);
 	return t;
 }
 
@@ -220,7 +222,9 @@ int ms_tenant_reset(struct ms_registry *reg, struct ms_tenant *t)
 		return -1;
 	ms_state_release(&t->state);
 	t->state = fresh;
+	pthread_mutex_lock(&t->journal_lock);
 	ms_journal_clear(&t->journal);
 	t->journal.next_seq = 1;
+	pthread_mutex_unlock(&t->journal_lock);
 	return 0;
 }

@@ -8,8 +8,11 @@
  * releases it; a dropped tenant is freed when the last request lets go.
  *
  * Locks: the registry lock guards the tree, the count and the reference
- * counts; a tenant's lock guards its state and journal. A thread holding
- * a tenant lock never takes the registry lock, so they cannot deadlock.
+ * counts; a tenant's lock guards its state, and its journal lock its
+ * journal, so that recording a request never waits for another being
+ * served. A thread holding a tenant lock may take the journal lock,
+ * never the other way round; neither is held when taking the registry
+ * lock. So no two can deadlock.
  */
 #ifndef MS_TENANT_H
 #define MS_TENANT_H
@@ -30,6 +33,7 @@ struct ms_tenant {
 	char name[MS_TENANT_NAME_MAX + 1];
 	pthread_mutex_t lock;
 	struct ms_state state;
+	pthread_mutex_t journal_lock;
 	struct ms_journal journal;
 	unsigned refs;    /* registry lock */
 	bool dropped;     /* registry lock */
@@ -73,7 +77,8 @@ int ms_registry_drop(struct ms_registry *reg, const char *name);
 
 size_t ms_registry_count(struct ms_registry *reg);
 
-/* Back to the scenario: state, clock, journal. Call with t->lock held.
+/* Back to the scenario: state, clock, journal. Call with t->lock held
+ * (the journal lock is taken here).
  * Returns 0, or -1 (state unchanged) when the scenario cannot apply. */
 int ms_tenant_reset(struct ms_registry *reg, struct ms_tenant *t);
 
