@@ -498,16 +498,17 @@ static void rule_answer(struct ms_call *call, const struct ms_rule *r,
 }
 
 
-/* Sleep ms milliseconds with the tenant's lock let go. */
+/* Sleep ms milliseconds with the tenant's lock let go (a rule acted,
+ * so the lock is held for writing, and is again after). */
 static void rule_delay(struct ms_call *call, int64_t ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
-	pthread_mutex_unlock(&call->tenant->lock);
+	pthread_rwlock_unlock(&call->tenant->lock);
 	call->looked_up = false;   /* the token may be gone by now */
 	while (nanosleep(&ts, &ts) != 0)
 		;
-	pthread_mutex_lock(&call->tenant->lock);
+	pthread_rwlock_wrlock(&call->tenant->lock);
 	ms_events_due(&call->tenant->state);
 	call->now = vclock_now(&call->tenant->state.clock);
 	call->resp->date = call->now;
@@ -588,6 +589,14 @@ static bool rate_limited(struct ms_call *call,
 }
 
 
+/* Mark tok used at now. Requests that share the tenant's lock may do so
+ * at once, so the time is stored atomically. */
+static void token_used(struct ms_token *tok, ms_time_t now)
+{
+	__atomic_store_n(&tok->last_used_at, now, __ATOMIC_RELAXED);
+}
+
+
 /* Run the plane's checks and the handler, under the tenant's lock. */
 static void serve_locked(struct ms_call *call, const struct ms_route *r,
 			 enum ms_plane plane)
@@ -601,7 +610,7 @@ static void serve_locked(struct ms_call *call, const struct ms_route *r,
 	if (rc == 0)
 		r->handler(call);
 	if (call->token && call->resp->status < 400)
-		call->token->last_used_at = call->now;
+		token_used(call->token, call->now);
 }
 
 
@@ -619,6 +628,36 @@ static void tenant_unavailable(struct ms_call *call, enum ms_acquire rc,
 	else
 		ms_fail(call->resp, 503, "tenant_limit", NULL,
 			"Could not create tenant '%s'", name);
+}
+
+
+/* Does anything in the tenant change with every request: rules (their
+ * counts, their random draws), events (their counts), a rate limit? */
+static bool tenant_counts_requests(const struct ms_state *st)
+{
+	return st->script.nrules || st->script.nevents ||
+	       st->rate_limit.enabled;
+}
+
+
+/*
+ * Take the tenant's lock: shared when the route only reads and nothing
+ * in the tenant counts requests, so that readers (most of a client's
+ * calls) do not queue on each other; else exclusive. What is checked
+ * under the shared lock only changes under the exclusive one.
+ */
+static void tenant_lock(struct ms_call *call, const struct ms_route *r,
+			enum ms_plane plane)
+{
+	pthread_rwlock_t *lock = &call->tenant->lock;
+
+	if (r && (r->flags & MS_ROUTE_READ_ONLY) && plane != MS_PLANE_CONTROL) {
+		pthread_rwlock_rdlock(lock);
+		if (!tenant_counts_requests(&call->tenant->state))
+			return;
+		pthread_rwlock_unlock(lock);
+	}
+	pthread_rwlock_wrlock(lock);
 }
 
 
@@ -642,14 +681,14 @@ static void serve_tenant(struct ms_call *call, const struct ms_route *r,
 			tenant_unavailable(call, rc, name);
 		return;
 	}
-	pthread_mutex_lock(&call->tenant->lock);
+	tenant_lock(call, r, plane);
 	ms_events_due(&call->tenant->state);
 	call->now = vclock_now(&call->tenant->state.clock);
 	call->resp->date = call->now;
 	call->resp->has_date = true;
 	if (plane == MS_PLANE_CONTROL) {
 		serve_locked(call, r, plane);
-		pthread_mutex_unlock(&call->tenant->lock);
+		pthread_rwlock_unlock(&call->tenant->lock);
 	} else {
 		struct ms_subject subj;
 		struct ms_subject_copy kept;
@@ -662,7 +701,7 @@ static void serve_tenant(struct ms_call *call, const struct ms_route *r,
 			rate_headers(call->resp, &call->rate);
 		ms_subject_keep(&subj, &kept);
 		ms_events_after_request(&call->tenant->state, &subj);
-		pthread_mutex_unlock(&call->tenant->lock);
+		pthread_rwlock_unlock(&call->tenant->lock);
 		ms_call_record(call, plane, &kept, r, started);
 	}
 	ms_registry_put(reg, call->tenant);
@@ -717,9 +756,9 @@ bool ms_dispatch_tenant_now(struct ms_server *srv, const char *path,
 	    ms_registry_acquire(&srv->registry, name, false, &t) !=
 		    MS_ACQUIRE_OK)
 		return false;
-	pthread_mutex_lock(&t->lock);
+	pthread_rwlock_rdlock(&t->lock);
 	*now = vclock_now(&t->state.clock);
-	pthread_mutex_unlock(&t->lock);
+	pthread_rwlock_unlock(&t->lock);
 	ms_registry_put(&srv->registry, t);
 	return true;
 }

@@ -121,7 +121,7 @@ static void post_cleanse_operation(struct ms_call *call)
 
 const struct ms_route ms_gateway_routes[] = {
 	{MS_PLANE_GATEWAY, "GET", GW "/client/info", "client.info",
-	 MS_ROUTE_NEEDS_INIT | MS_ROUTE_BASIC_OK,
+	 MS_ROUTE_NEEDS_INIT | MS_ROUTE_BASIC_OK | MS_ROUTE_READ_ONLY,
 	 MS_TYPE_BIT(MS_TOKEN_ADAPTERS_CLIENT) |
 		 MS_TYPE_BIT(MS_TOKEN_CLEANSE_AND_IMPORT),
 	 get_client_info},

@@ -49,6 +49,7 @@ typedef void ms_handler_fn(struct ms_call *call);
 #define MS_ROUTE_NEEDS_INIT 0x1u   /* 409 not_initialized before use */
 #define MS_ROUTE_NO_TENANT  0x2u   /* control route that takes no lock */
 #define MS_ROUTE_BASIC_OK   0x4u   /* gateway: BASIC_AUTH tokens allowed */
+#define MS_ROUTE_READ_ONLY  0x8u   /* changes no state: may share the lock */
 
 struct ms_route {
 	enum ms_plane plane;

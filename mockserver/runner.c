@@ -515,13 +515,13 @@ static cJSON *judge(struct ms_tenant *t, const struct run_options *o,
 {
 	cJSON *verdict, *client, *expect;
 
-	pthread_mutex_lock(&t->lock);
+	pthread_rwlock_wrlock(&t->lock);
 	pthread_mutex_lock(&t->journal_lock);
 	expect = run_expectations(t->state.expect);
 	verdict = ms_verify(expect, &t->journal,
 			    res->timed_out ? MS_VERIFY_NO_EXIT : res->status);
 	pthread_mutex_unlock(&t->journal_lock);
-	pthread_mutex_unlock(&t->lock);
+	pthread_rwlock_unlock(&t->lock);
 	cJSON_Delete(expect);
 	if (res->timed_out)
 		add_timeout_check(verdict, o->timeout_s);
@@ -552,9 +552,9 @@ static int run_served(const struct run_options *o, struct ms_server *srv,
 	if (ms_registry_acquire(&srv->registry, MS_TENANT_DEFAULT, true,
 				&t) != MS_ACQUIRE_OK)
 		return 2;
-	pthread_mutex_lock(&t->lock);
+	pthread_rwlock_wrlock(&t->lock);
 	env = client_env(url, &t->state);
-	pthread_mutex_unlock(&t->lock);
+	pthread_rwlock_unlock(&t->lock);
 	run_client(o->client, env, o->timeout_s, stop, &res);
 	free_env(env);
 	if (!res.started) {

@@ -71,7 +71,7 @@ static void tenant_free(struct ms_tenant *t)
 	ms_state_release(&t->state);
 	ms_journal_release(&t->journal);
 	pthread_mutex_destroy(&t->journal_lock);
-	pthread_mutex_destroy(&t->lock);
+	pthread_rwlock_destroy(&t->lock);
 	free(t);
 }
 
@@ -93,7 +93,7 @@ static struct ms_tenant *tenant_new(struct ms_registry *reg,
 		free(t);
 		return NULL;
 	}
-	pthread_mutex_init(&t->lock, NULL);
+	pthread_rwlock_init(&t->lock, NULL);
 	pthread_mutex_init(&t->journal_lock, NULL);
 	return t;
 }

@@ -8,7 +8,8 @@
  * releases it; a dropped tenant is freed when the last request lets go.
  *
  * Locks: the registry lock guards the tree, the count and the reference
- * counts; a tenant's lock guards its state, and its journal lock its
+ * counts; a tenant's lock guards its state (shared by requests that
+ * only read it, see dispatch.c), and its journal lock its
  * journal, so that recording a request never waits for another being
  * served. A thread holding a tenant lock may take the journal lock,
  * never the other way round; neither is held when taking the registry
@@ -31,7 +32,7 @@
 
 struct ms_tenant {
 	char name[MS_TENANT_NAME_MAX + 1];
-	pthread_mutex_t lock;
+	pthread_rwlock_t lock;
 	struct ms_state state;
 	pthread_mutex_t journal_lock;
 	struct ms_journal journal;
@@ -78,7 +79,7 @@ int ms_registry_drop(struct ms_registry *reg, const char *name);
 size_t ms_registry_count(struct ms_registry *reg);
 
 /* Back to the scenario: state, clock, journal. Call with t->lock held
- * (the journal lock is taken here).
+ * for writing (the journal lock is taken here).
  * Returns 0, or -1 (state unchanged) when the scenario cannot apply. */
 int ms_tenant_reset(struct ms_registry *reg, struct ms_tenant *t);
 

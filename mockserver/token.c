@@ -435,7 +435,9 @@ cJSON *ms_token_to_json(const struct ms_token *t, ms_time_t now,
 		cJSON_AddNullToObject(o, "createdBy");
 	cJSON_AddStringToObject(o, "status",
 				ms_token_status_key(ms_token_status(t, now)));
-	add_time_or_null(o, "lastUsedAt", t->last_used_at);
+	/* Readers sharing the tenant's lock may set it (see dispatch.c). */
+	add_time_or_null(o, "lastUsedAt",
+			 __atomic_load_n(&t->last_used_at, __ATOMIC_RELAXED));
 	if (with_secret)
 		cJSON_AddStringToObject(o, "token", t->secret);
 	return o;

@@ -47,7 +47,8 @@ struct ms_token {
 	char *expiry;             /* the ISO-8601 period it was made with */
 	ms_time_t created_at;
 	ms_time_t expires_at;
-	ms_time_t last_used_at;   /* MS_NEVER until first used */
+	ms_time_t last_used_at;   /* MS_NEVER until first used; set with
+				     __atomic builtins (see dispatch.c) */
 	char *created_by;         /* account id, or NULL for fixtures */
 	char *workspace_id;
 	bool revoked;
