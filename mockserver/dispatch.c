@@ -590,10 +590,13 @@ static bool rate_limited(struct ms_call *call,
 
 
 /* Mark tok used at now. Requests that share the tenant's lock may do so
- * at once, so the time is stored atomically. */
+ * at once, so the time is stored atomically; and only when it changes
+ * (a millisecond serves many requests), so that workers on other cores
+ * reading the token do not lose its cache line on every request. */
 static void token_used(struct ms_token *tok, ms_time_t now)
 {
-	__atomic_store_n(&tok->last_used_at, now, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&tok->last_used_at, __ATOMIC_RELAXED) != now)
+		__atomic_store_n(&tok->last_used_at, now, __ATOMIC_RELAXED);
 }
 
 

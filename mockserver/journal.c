@@ -1,6 +1,7 @@
 /*
  * journal: see journal.h.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,6 @@ int ms_journal_init(struct ms_journal *j, size_t limit)
 	j->limit = limit;
 	j->start = 0;
 	j->count = 0;
-	j->touched = 0;
 	j->next_seq = 1;
 	j->evicted = 0;
 	if (limit == 0)
@@ -40,12 +40,8 @@ int ms_journal_init(struct ms_journal *j, size_t limit)
 
 void ms_journal_clear(struct ms_journal *j)
 {
-	/* Slots are taken in order from 0, so the used ones lead. */
-	for (size_t i = 0; i < j->touched; i++) {
-		free(j->ring[i]);
-		j->ring[i] = NULL;
-	}
-	j->touched = 0;
+	for (size_t i = 0; i < j->count; i++)
+		free(j->ring[(j->start + i) % j->limit]);
 	j->start = 0;
 	j->count = 0;
 	j->evicted = 0;
@@ -165,41 +161,99 @@ static void entry_fill(struct ms_journal_entry *e,
 }
 
 
-uint64_t ms_journal_append(struct ms_journal *j,
-			   const struct ms_journal_fields *f)
+/* An entry's block, kept by the thread that last let one go, for the
+ * next entry it makes: in a journal that has gone round, a recorder
+ * takes back the block its append evicted, and allocates nothing. A
+ * thread-specific key, so that the block is freed when its thread
+ * ends. */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static bool spare_ok;
+
+static void spare_key_make(void)
+{
+	spare_ok = pthread_key_create(&spare_key, free) == 0;
+}
+
+
+static struct ms_journal_entry *spare_take(size_t size)
+{
+	struct ms_journal_entry *e;
+
+	pthread_once(&spare_once, spare_key_make);
+	if (!spare_ok)
+		return NULL;
+	e = pthread_getspecific(spare_key);
+	if (!e || e->cap < size)
+		return NULL;
+	pthread_setspecific(spare_key, NULL);
+	return e;
+}
+
+
+struct ms_journal_entry *ms_journal_entry_new(
+	const struct ms_journal_fields *f)
+{
+	size_t size = entry_size(f);
+	struct ms_journal_entry *e = spare_take(size);
+
+	if (!e) {
+		e = malloc(size);
+		if (!e)
+			return NULL;
+		e->cap = size;
+	}
+	e->seq = 0;
+	entry_fill(e, f);
+	return e;
+}
+
+
+void ms_journal_entry_free(struct ms_journal_entry *e)
+{
+	struct ms_journal_entry *kept;
+
+	if (!e)
+		return;
+	pthread_once(&spare_once, spare_key_make);
+	kept = spare_ok ? pthread_getspecific(spare_key) : NULL;
+	/* Keep the larger block of the two. */
+	if (spare_ok && (!kept || kept->cap < e->cap) &&
+	    pthread_setspecific(spare_key, e) == 0) {
+		free(kept);
+		return;
+	}
+	free(e);
+}
+
+
+uint64_t ms_journal_append(struct ms_journal *j, struct ms_journal_entry *e,
+			   struct ms_journal_entry **evicted)
 {
 	uint64_t seq = j->next_seq++;
-	struct ms_journal_entry **slot, *e;
-	size_t size;
-	bool full;
+	struct ms_journal_entry **slot;
 
-	if (j->limit == 0)
+	*evicted = NULL;
+	if (!e)                  /* out of memory: lose the entry, not more */
 		return seq;
-	full = j->count == j->limit;
-	slot = &j->ring[(j->start + j->count) % j->limit];
-	size = entry_size(f);
-	/* A slot keeps its memory for the entries after: once the ring has
-	 * gone round, most entries take no allocation at all. */
-	if (!*slot || (*slot)->cap < size) {
-		e = realloc(*slot, size);
-		if (!e)          /* out of memory: lose the entry, not more */
-			return seq;
-		e->cap = size;
-		*slot = e;
+	if (j->limit == 0) {
+		*evicted = e;
+		return seq;
 	}
-	if (j->touched < j->limit)
-		j->touched++;
-	if (full) {
+	e->seq = seq;
+	if (j->count == j->limit) {
 		if (j->evicted == 0)
 			ms_log(MS_LOG_WARN, "journal full (%zu entries): "
 			       "evicting the oldest from now on", j->limit);
+		slot = &j->ring[j->start];
+		*evicted = *slot;
 		j->start = (j->start + 1) % j->limit;
 		j->evicted++;
 	} else {
+		slot = &j->ring[(j->start + j->count) % j->limit];
 		j->count++;
 	}
-	(*slot)->seq = seq;
-	entry_fill(*slot, f);
+	*slot = e;
 	return seq;
 }
 

@@ -5,11 +5,12 @@
  * 0 records nothing). Writes are hot and reads are rare, so an entry is
  * kept as the caller's fields copied into one block, each string capped,
  * and turned into JSON only when read: building and printing a JSON tree
- * for every request cost more than the rest of the request. A slot keeps
- * its block for the entries that follow, so a journal that has gone
- * round allocates nothing; clearing gives the memory back. What a reader
- * gets is as if each string had been cleaned when recorded: valid UTF-8
- * (see ms_text_clean), at most its cap in bytes.
+ * for every request cost more than the rest of the request. The block is
+ * made with no lock held, and the append under the journal's lock only
+ * moves pointers; the block it evicts goes back to the recording thread
+ * for its next entry, so a journal that has gone round allocates
+ * nothing. What a reader gets is as if each string had been cleaned when
+ * recorded: valid UTF-8 (see ms_text_clean), at most its cap in bytes.
  *
  * When full, the oldest entry is evicted and counted: the count is
  * reported with every read, and the first eviction is logged. Entries
@@ -17,7 +18,8 @@
  * can page with "since". Entries never hold a credential: the caller
  * describes it before recording (see record.c).
  *
- * Nothing here locks: the owning tenant serialises access.
+ * Nothing here locks: the owning tenant serialises access to a journal.
+ * Making and freeing an entry touches no journal and needs no lock.
  */
 #ifndef MS_JOURNAL_H
 #define MS_JOURNAL_H
@@ -76,7 +78,6 @@ struct ms_journal {
 	size_t limit;      /* capacity; 0 disables the journal */
 	size_t start;      /* index of the oldest entry */
 	size_t count;
-	size_t touched;    /* slots 0..touched-1 hold a block */
 	uint64_t next_seq; /* the number the next entry gets */
 	uint64_t evicted;
 };
@@ -84,17 +85,29 @@ struct ms_journal {
 /* Returns 0, or -1 when the ring cannot be allocated. */
 int ms_journal_init(struct ms_journal *j, size_t limit);
 void ms_journal_release(struct ms_journal *j);
-/* Drop every entry and give their memory back; numbers go on. */
+/* Drop every entry; numbers go on. */
 void ms_journal_clear(struct ms_journal *j);
 
 /*
- * Keep a copy of f's strings, each cut to its cap (a few bytes more, so
- * that the cut can fall between characters when read), stamped with the
- * next sequence number; evicts the oldest when full. Returns the number
- * given. Out of memory, the entry is lost but its number is spent.
+ * A new entry holding copies of f's strings, each cut to its cap (a few
+ * bytes more, so that the cut can fall between characters when read);
+ * NULL when out of memory. It may reuse a block this thread let go.
  */
-uint64_t ms_journal_append(struct ms_journal *j,
-			   const struct ms_journal_fields *f);
+struct ms_journal_entry *ms_journal_entry_new(
+	const struct ms_journal_fields *f);
+
+/* Let e (may be NULL) go: kept for this thread's next entry, or freed. */
+void ms_journal_entry_free(struct ms_journal_entry *e);
+
+/*
+ * Stamp e with the next sequence number and keep it. When full, the
+ * oldest is evicted into *evicted, for the caller to let go once the
+ * journal's lock is released (so does e itself when the journal keeps
+ * nothing). e may be NULL (out of memory): the entry is lost, its number
+ * spent. Returns the number given.
+ */
+uint64_t ms_journal_append(struct ms_journal *j, struct ms_journal_entry *e,
+			   struct ms_journal_entry **evicted);
 
 /* The entry at position i (0 = oldest) as a new JSON object, "seq"
  * first; NULL past the end or when out of memory. */

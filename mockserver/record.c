@@ -119,8 +119,8 @@ static int64_t retry_after(const struct ms_response *resp)
 
 
 /*
- * Journal a site or gateway request. The query is redacted with no lock
- * held; the copy into the journal is made under the journal's lock.
+ * Journal a site or gateway request: the entry is made with no lock
+ * held, and only put in place under the journal's lock.
  */
 static void journal_record(struct ms_call *call, enum ms_plane plane,
 			  const struct ms_subject *subj,
@@ -151,16 +151,19 @@ static void journal_record(struct ms_call *call, enum ms_plane plane,
 		.route = r ? r->pattern : NULL,
 		.retry_after = retry_after(call->resp),
 	};
+	struct ms_journal_entry *e, *evicted;
 	char id[16];
 	char *query;
 
 	credential_id(req, id, sizeof(id));
 	f.credential_id = id;
 	f.query = query = journal_query(req->query);
-	pthread_mutex_lock(&call->tenant->journal_lock);
-	ms_journal_append(&call->tenant->journal, &f);
-	pthread_mutex_unlock(&call->tenant->journal_lock);
+	e = ms_journal_entry_new(&f);
 	free(query);
+	pthread_mutex_lock(&call->tenant->journal_lock);
+	ms_journal_append(&call->tenant->journal, e, &evicted);
+	pthread_mutex_unlock(&call->tenant->journal_lock);
+	ms_journal_entry_free(evicted);
 }
 
 

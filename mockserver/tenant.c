@@ -36,7 +36,7 @@ void ms_registry_init(struct ms_registry *reg, const cJSON *scenario,
 		      const struct ms_scenario_opts *opts, size_t max,
 		      size_t journal_limit)
 {
-	pthread_mutex_init(&reg->lock, NULL);
+	pthread_rwlock_init(&reg->lock, NULL);
 	reg->tree = NULL;
 	reg->count = 0;
 	reg->max = max;
@@ -99,18 +99,34 @@ static struct ms_tenant *tenant_new(struct ms_registry *reg,
 }
 
 
-/* With the registry lock held: find or create. */
-static enum ms_acquire acquire_locked(struct ms_registry *reg,
-				      const char *name, bool create,
-				      struct ms_tenant **out)
+/* The tenant called name, or NULL. Call with the registry lock held. */
+static struct ms_tenant *find(struct ms_registry *reg, const char *name)
 {
-	struct ms_tenant key, *t;
+	struct ms_tenant key;
 	void *slot;
 
 	strcpy(key.name, name);
 	slot = tfind(&key, &reg->tree, tenant_cmp);
-	if (slot) {
-		*out = *(struct ms_tenant **)slot;
+	return slot ? *(struct ms_tenant **)slot : NULL;
+}
+
+
+static void ref(struct ms_tenant *t)
+{
+	__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+}
+
+
+/* Find or create, with the registry lock held for writing. */
+static enum ms_acquire acquire_locked(struct ms_registry *reg,
+				      const char *name, bool create,
+				      struct ms_tenant **out)
+{
+	struct ms_tenant *t = find(reg, name);
+
+	if (t) {
+		ref(t);
+		*out = t;
 		return MS_ACQUIRE_OK;
 	}
 	if (!create)
@@ -123,6 +139,7 @@ static enum ms_acquire acquire_locked(struct ms_registry *reg,
 			tenant_free(t);
 		return MS_ACQUIRE_FAILED;
 	}
+	t->refs = 2;             /* the tree's and the caller's */
 	reg->count++;
 	ms_log(MS_LOG_DEBUG, "tenant %s created (%zu in all)", name,
 	       reg->count);
@@ -136,54 +153,53 @@ enum ms_acquire ms_registry_acquire(struct ms_registry *reg,
 				    struct ms_tenant **out)
 {
 	enum ms_acquire rc;
+	struct ms_tenant *t;
 
 	if (!ms_tenant_name_valid(name))
 		return MS_ACQUIRE_ABSENT;
-	pthread_mutex_lock(&reg->lock);
+	/* Most requests find their tenant: they share the lock. */
+	pthread_rwlock_rdlock(&reg->lock);
+	t = find(reg, name);
+	if (t)
+		ref(t);
+	pthread_rwlock_unlock(&reg->lock);
+	if (t) {
+		*out = t;
+		return MS_ACQUIRE_OK;
+	}
+	pthread_rwlock_wrlock(&reg->lock);
 	rc = acquire_locked(reg, name, create, out);
-	if (rc == MS_ACQUIRE_OK)
-		(*out)->refs++;
-	pthread_mutex_unlock(&reg->lock);
+	pthread_rwlock_unlock(&reg->lock);
 	return rc;
 }
 
 
 void ms_registry_put(struct ms_registry *reg, struct ms_tenant *t)
 {
-	bool gone;
-
-	pthread_mutex_lock(&reg->lock);
-	t->refs--;
-	gone = t->dropped && t->refs == 0;
-	pthread_mutex_unlock(&reg->lock);
-	if (gone)
+	(void)reg;
+	/* The last reference: the tenant has left the tree, and no request
+	 * holds it any more. The release pairs with the other puts. */
+	if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		tenant_free(t);
 }
 
 
 int ms_registry_drop(struct ms_registry *reg, const char *name)
 {
-	struct ms_tenant key, *t;
-	void *slot;
-	bool gone;
+	struct ms_tenant *t;
 
 	if (!ms_tenant_name_valid(name))
 		return -1;
-	strcpy(key.name, name);
-	pthread_mutex_lock(&reg->lock);
-	slot = tfind(&key, &reg->tree, tenant_cmp);
-	if (!slot) {
-		pthread_mutex_unlock(&reg->lock);
-		return -1;
+	pthread_rwlock_wrlock(&reg->lock);
+	t = find(reg, name);
+	if (t) {
+		tdelete(t, &reg->tree, tenant_cmp);
+		reg->count--;
 	}
-	t = *(struct ms_tenant **)slot;
-	tdelete(t, &reg->tree, tenant_cmp);
-	reg->count--;
-	t->dropped = true;
-	gone = t->refs == 0;
-	pthread_mutex_unlock(&reg->lock);
-	if (gone)
-		tenant_free(t);
+	pthread_rwlock_unlock(&reg->lock);
+	if (!t)
+		return -1;
+	ms_registry_put(reg, t);      /* the tree's reference */
 	return 0;
 }
 
@@ -192,9 +208,9 @@ size_t ms_registry_count(struct ms_registry *reg)
 {
 	size_t n;
 
-	pthread_mutex_lock(&reg->lock);
+	pthread_rwlock_rdlock(&reg->lock);
 	n = reg->count;
-	pthread_mutex_unlock(&reg->lock);
+	pthread_rwlock_unlock(&reg->lock);
 	return n;
 }
 
@@ -210,7 +226,7 @@ void ms_registry_release(struct ms_registry *reg)
 	tdestroy(reg->tree, tenant_free_node);
 	reg->tree = NULL;
 	reg->count = 0;
-	pthread_mutex_destroy(&reg->lock);
+	pthread_rwlock_destroy(&reg->lock);
 }
 
 

@@ -4,11 +4,12 @@
  * The registry holds the scenario document (read-only once serving) and
  * the tenants, found by name in a libc search tree. A tenant is created
  * from the scenario on first use, up to a limit (--max-tenants), and is
- * reference-counted: a request acquires it, works under its lock, and
- * releases it; a dropped tenant is freed when the last request lets go.
+ * reference-counted (atomically): the tree holds one reference, and each
+ * request that acquires it another, until it lets go; a dropped tenant
+ * leaves the tree and is freed when the last request lets go.
  *
- * Locks: the registry lock guards the tree, the count and the reference
- * counts; a tenant's lock guards its state (shared by requests that
+ * Locks: the registry lock (shared to find, exclusive to create or drop)
+ * guards the tree and the count; a tenant's lock guards its state (shared by requests that
  * only read it, see dispatch.c), and its journal lock its
  * journal, so that recording a request never waits for another being
  * served. A thread holding a tenant lock may take the journal lock,
@@ -36,12 +37,11 @@ struct ms_tenant {
 	struct ms_state state;
 	pthread_mutex_t journal_lock;
 	struct ms_journal journal;
-	unsigned refs;    /* registry lock */
-	bool dropped;     /* registry lock */
+	unsigned refs;    /* __atomic builtins */
 };
 
 struct ms_registry {
-	pthread_mutex_t lock;
+	pthread_rwlock_t lock;
 	void *tree;
 	size_t count;
 	size_t max;

@@ -82,7 +82,7 @@ static void test_tenant_created_on_first_use_only(void **state)
 	assert_int_equal(ms_registry_acquire(&reg, "a", true, &again),
 			 MS_ACQUIRE_OK);
 	assert_ptr_equal(t, again);
-	assert_int_equal(t->refs, 2);
+	assert_int_equal(t->refs, 3);   /* the tree's and two requests' */
 	ms_registry_put(&reg, t);
 	ms_registry_put(&reg, again);
 	assert_int_equal(ms_registry_count(&reg), 1);
@@ -163,6 +163,7 @@ static void test_tenant_reset_restores_scenario(void **state)
 	struct ms_registry reg;
 	struct ms_tenant *t;
 	struct ms_period p3m = {3, 0};
+	struct ms_journal_entry *evicted;
 	ms_time_t start;
 
 	registry_open(&reg, state, 4);
@@ -171,8 +172,8 @@ static void test_tenant_reset_restores_scenario(void **state)
 	start = vclock_now(&t->state.clock);
 	t->state.initialized = true;
 	vclock_advance(&t->state.clock, &p3m);
-	ms_journal_append(&t->journal,
-			  &(struct ms_journal_fields){.retry_after = -1});
+	ms_journal_append(&t->journal, ms_journal_entry_new(
+		&(struct ms_journal_fields){.retry_after = -1}), &evicted);
 	assert_non_null(ms_state_token_create(&t->state, "x",
 					      MS_TOKEN_BASIC_AUTH, "P1M",
 					      NULL));
