@@ -98,16 +98,22 @@ install: all
 
 ## clean: remove every build output
 clean:
-	rm -rf build build-san build-tsan
+	rm -rf build build-*
 
 ## help: this list
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
-# Benchmarks: a civetweb "hello" server as the ceiling and a start-up
-# timer, built with the flags of the server (tests/bench/).
+# Benchmarks: a civetweb "hello" server as the ceiling, a start-up
+# timer and the mock's dispatch in process, built with the flags of the
+# server (tests/bench/).
 .PHONY: bench
-BENCH_BINS := $(BUILD)/bench-hello $(BUILD)/bench-readytime
+BENCH_BINS := $(BUILD)/bench-hello $(BUILD)/bench-readytime \
+              $(BUILD)/bench-dispatch
+
+$(BUILD)/bench-dispatch: tests/bench/dispatch.c $(LIB) | $(BUILD)
+	@echo "  BENCH-CC $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 $(BUILD)/bench-%: tests/bench/%.c | $(BUILD)
 	@echo "  BENCH-CC $<"
