@@ -21,37 +21,6 @@
 #include "scenario.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-/* The template's copy for opts' tenant must be st, applied for it. */
-static void check_template(const cJSON *doc, struct ms_state *st,
-			   const struct ms_scenario_opts *opts)
-{
-	struct ms_scenario_error err;
-	struct ms_template tpl;
-	struct ms_state copy;
-	cJSON *a, *b;
-
-	if (ms_template_init(&tpl, doc, opts, &err) < 0)
-		finding("an accepted scenario makes no template", &err);
-	if (ms_template_apply(&tpl, opts, &copy) < 0)
-		finding("a template does not copy", &err);
-	if (!tpl.clock_now) {
-		vclock_freeze(&st->clock, true);
-		copy.clock = st->clock;
-		a = ms_scenario_from_state(st);
-		b = ms_scenario_from_state(&copy);
-		if (a && b && !cJSON_Compare(a, b, true)) {
-			fprintf(stderr, "fuzz_scenario: the template's copy "
-				"differs from the applied state\n");
-			abort();
-		}
-		cJSON_Delete(a);
-		cJSON_Delete(b);
-	}
-	ms_state_release(&copy);
-	ms_template_release(&tpl);
-}
-
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 
