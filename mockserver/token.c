@@ -453,13 +453,10 @@ static size_t strings_size(const struct ms_token *t)
 static char *put_string(char **at, const char *src)
 {
 	char *p = *at;
-	size_t n;
 
 	if (!src)
 		return NULL;
-	n = strlen(src) + 1;
-	memcpy(p, src, n);
-	*at += n;
+	*at = stpcpy(p, src) + 1;
 	return p;
 }
 
