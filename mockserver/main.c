@@ -303,37 +303,24 @@ static void print_tokens(const cJSON *doc)
 
 /*
  * The summary after the ready line: who can sign in, with what, and which
- * tokens exist, from a throwaway copy of the scenario (tenants are made
- * on first use only). Fixture credentials are test data. Returns 0, or -1
- * when the scenario does not apply.
+ * tokens exist, from the registry's template (tenants are made on first
+ * use only; the template is only read). Fixture credentials are test
+ * data.
  */
-static int print_summary(const cJSON *doc, const struct ms_scenario_opts *o)
+static void print_summary(const struct ms_state *st, const cJSON *doc)
 {
-	struct ms_scenario_error err;
-	struct ms_state st;
-	char msg[1536];
-
-	ms_state_init(&st);
-	if (ms_scenario_apply(doc, &st, o, &err) < 0) {
-		ms_scenario_error_format(&err, msg, sizeof(msg));
-		ms_log(MS_LOG_ERROR, "scenario does not apply: %s", msg);
-		ms_state_release(&st);
-		return -1;
-	}
 	printf("scenario %s: Data Manager %s, workspace %s\n",
-	       st.scenario_name ? st.scenario_name : "(unnamed)",
-	       st.initialized ? "initialized" : "not initialized",
-	       st.workspace_id);
-	for (size_t i = 0; i < st.nusers; i++) {
-		const struct ms_user *u = &st.users[i];
+	       st->scenario_name ? st->scenario_name : "(unnamed)",
+	       st->initialized ? "initialized" : "not initialized",
+	       st->workspace_id);
+	for (size_t i = 0; i < st->nusers; i++) {
+		const struct ms_user *u = &st->users[i];
 		printf("  user  %-12s %s:%s\n", u->account_id,
 		       u->email ? u->email : "-",
 		       u->api_token ? u->api_token : "-");
 	}
 	print_tokens(doc);
 	fflush(stdout);
-	ms_state_release(&st);
-	return 0;
 }
 
 
@@ -355,7 +342,6 @@ static int serve(const struct options *o, cJSON *doc)
 	struct ms_http *http;
 	char url[128];
 	sigset_t set;
-	int rc;
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(doc, "name");
 
 	sigemptyset(&set);
@@ -368,8 +354,9 @@ static int serve(const struct options *o, cJSON *doc)
 						 : o->scenario;
 	srv.admin_key = o->admin_key;
 	srv.max_body = o->max_body;
-	ms_registry_init(&srv.registry, doc, &sopts, o->max_tenants,
-			 o->journal_limit);
+	if (ms_registry_init(&srv.registry, doc, &sopts, o->max_tenants,
+			     o->journal_limit) < 0)
+		return 1;
 	if (ms_http_start(&srv, &o->http, &http, url, sizeof(url)) < 0) {
 		ms_registry_release(&srv.registry);
 		return 1;
@@ -381,13 +368,12 @@ static int serve(const struct options *o, cJSON *doc)
 	}
 	printf("dm-mockserver listening on %s\n", url);
 	fflush(stdout);
-	rc = print_summary(doc, &sopts);
-	if (rc == 0)
-		wait_for_stop(&set);
+	print_summary(&srv.registry.template.state, doc);
+	wait_for_stop(&set);
 	ms_http_stop(http);
 	ms_registry_release(&srv.registry);
 	ms_log(MS_LOG_INFO, "stopped");
-	return rc == 0 ? 0 : 1;
+	return 0;
 }
 
 

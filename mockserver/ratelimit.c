@@ -65,6 +65,23 @@ void ms_rate_limit_release(struct ms_rate_limit *rl)
 }
 
 
+int ms_rate_limit_copy(struct ms_rate_limit *dst,
+		       const struct ms_rate_limit *src)
+{
+	*dst = *src;
+	dst->buckets = NULL;
+	dst->reason = NULL;
+	if (ms_match_copy(&dst->match, &src->match) < 0)
+		goto fail;
+	if (src->reason && !(dst->reason = strdup(src->reason)))
+		goto fail;
+	return 0;
+fail:
+	ms_rate_limit_release(dst);
+	return -1;
+}
+
+
 /* ---- From and to JSON --------------------------------------------------- */
 
 /* Copy the string under key of j into *dst (NULL when absent). 0, or -1

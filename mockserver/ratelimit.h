@@ -60,6 +60,12 @@ void ms_rate_limit_release(struct ms_rate_limit *rl);
 int ms_rate_limit_from_json(const cJSON *j, struct ms_rate_limit *rl);
 cJSON *ms_rate_limit_to_json(const struct ms_rate_limit *rl);
 
+/* Make dst (not initialized) a limit set up as src is, with no request
+ * counted yet: the buckets are not copied. 0, or -1 out of memory (dst
+ * released). */
+int ms_rate_limit_copy(struct ms_rate_limit *dst,
+		       const struct ms_rate_limit *src);
+
 /* Count the request subj (the key is taken from it by scope) at now. */
 void ms_rate_limit_check(struct ms_rate_limit *rl,
 			 const struct ms_subject *subj, ms_time_t now,

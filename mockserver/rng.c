@@ -25,6 +25,15 @@ void ms_rng_init(struct ms_rng *r, bool seeded, uint64_t seed,
 }
 
 
+void ms_rng_copy(struct ms_rng *dst, const struct ms_rng *src)
+{
+	dst->seeded = src->seeded;
+	memcpy(dst->state, src->state, sizeof(dst->state));
+	memset(dst->pool, 0, sizeof(dst->pool));
+	dst->pool_left = 0;
+}
+
+
 static void pool_fill(struct ms_rng *r)
 {
 	size_t got = 0;

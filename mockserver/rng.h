@@ -33,6 +33,11 @@ struct ms_rng {
 void ms_rng_init(struct ms_rng *r, bool seeded, uint64_t seed,
 		 const char *name);
 
+/* Make dst a copy of src. Seeded, dst draws what src would draw next;
+ * unseeded, dst starts with an empty pool of its own, so that no kernel
+ * byte is handed out twice. */
+void ms_rng_copy(struct ms_rng *dst, const struct ms_rng *src);
+
 /* Fill buf with len random bytes. */
 void ms_rng_bytes(struct ms_rng *r, void *buf, size_t len);
 

@@ -612,14 +612,16 @@ int ms_run_main(int argc, char **argv)
 			 : o.scenario);
 	srv.scenario_name = suite + strlen("dm-mockserver ");
 	srv.max_body = MS_MAX_BODY_DEFAULT;
-	ms_registry_init(&srv.registry, doc, &sopts, MS_TENANTS_DEFAULT_MAX,
-			 MS_JOURNAL_LIMIT_DEFAULT);
 	rc = 2;
-	if (ms_http_start(&srv, &http, &h, url, sizeof(url)) == 0) {
-		rc = run_served(&o, &srv, url, &stop, suite);
-		ms_http_stop(h);
+	if (ms_registry_init(&srv.registry, doc, &sopts,
+			     MS_TENANTS_DEFAULT_MAX,
+			     MS_JOURNAL_LIMIT_DEFAULT) == 0) {
+		if (ms_http_start(&srv, &http, &h, url, sizeof(url)) == 0) {
+			rc = run_served(&o, &srv, url, &stop, suite);
+			ms_http_stop(h);
+		}
+		ms_registry_release(&srv.registry);
 	}
-	ms_registry_release(&srv.registry);
 	cJSON_Delete(doc);
 	mg_exit_library();
 	return rc;

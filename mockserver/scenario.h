@@ -9,7 +9,8 @@
  * and what was expected.
  *
  * Loading reads files and is for start-up and `check`; applying touches
- * no file and is cheap enough to run on every reset.
+ * no file. A tenant is made and reset from a template (below): the
+ * document applied once, then copied.
  */
 #ifndef MS_SCENARIO_H
 #define MS_SCENARIO_H
@@ -76,6 +77,43 @@ int ms_scenario_apply(const cJSON *doc, struct ms_state *st,
 /* The state as a loadable scenario document, secrets included; rules
  * and events without their counters, so events fire again once loaded. */
 cJSON *ms_scenario_from_state(const struct ms_state *st);
+
+/*
+ * A template: a scenario applied once, for no tenant in particular, and
+ * what differs in each tenant's copy of it: the secrets and ids the
+ * document does not give (drawn from the tenant's random stream), and,
+ * for a clock that starts "now", the clock and the times that follow its
+ * start. Copying it (ms_template_apply) is how a tenant is made and
+ * reset; it gives the state ms_scenario_apply would, without reading the
+ * document again.
+ *
+ * A template is built before serving and only read after, so threads
+ * may copy it at once without a lock. Its state is never served.
+ */
+struct ms_template {
+	struct ms_state state;      /* applied with opts.tenant NULL */
+	bool clock_now;             /* the clock starts at each copy's time */
+	bool initialized_at_start;  /* initializedAt is the clock's start */
+	unsigned char *token_plan;  /* per token: what each copy redoes */
+};
+
+/* Build tpl from a document that loading or parsing accepted. Returns 0,
+ * or -1 with *err (as ms_scenario_apply fails) and tpl empty. */
+int ms_template_init(struct ms_template *tpl, const cJSON *doc,
+		     const struct ms_scenario_opts *opts,
+		     struct ms_scenario_error *err);
+void ms_template_release(struct ms_template *tpl);
+
+/*
+ * Make st (not initialized) what ms_scenario_apply(doc, st, opts) gives:
+ * the same ids, secrets and random stream for a seeded tenant, the same
+ * times, rules, events and expectations. Returns 0, or -1 (st released)
+ * out of memory or when a drawn id or secret meets one the document
+ * gives.
+ */
+int ms_template_apply(const struct ms_template *tpl,
+		      const struct ms_scenario_opts *opts,
+		      struct ms_state *st);
 
 /* "file:line:column: path: message" into buf. */
 void ms_scenario_error_format(const struct ms_scenario_error *err,

@@ -9,7 +9,11 @@
  * then the tokens, whose secrets and ids not given come from the
  * tenant's random stream, then the rules and events (script.h), the
  * rate limit (ratelimit.h) and a copy of the expectations, which GET
- * /__mock/verify reads. It touches no file, and runs on every reset.
+ * /__mock/verify reads. It touches no file. It runs once at start, into
+ * the template tenants are copied from (scenario_template.c), and for
+ * every PUT /__mock/state. Whatever it draws from the random stream or
+ * takes from the wall clock, a copy of the template must redo: keep
+ * the two in step (tests/test_template.c compares them).
  * Dumping (ms_scenario_from_state) writes everything back, secrets and
  * the extra keys of a token and the site included, so that the state a
  * tenant reached loads back unchanged; rules and events go without

@@ -17,6 +17,7 @@
  *                      of POST /__mock/rules
  *   scenario_expect.c  what its rateLimit and expect may say
  *   scenario_apply.c   a checked document into a tenant state, and back
+ *   scenario_template.c  a document applied once, copied into tenants
  *
  * Ownership: a load owns one struct loader (the sources' text, the merged
  * collections until they are assembled into the document, their origins)

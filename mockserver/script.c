@@ -131,6 +131,28 @@ int ms_match_from_json(const cJSON *j, struct ms_match *m)
 }
 
 
+/* *dst = a copy of src (NULL stays NULL). 0, or -1 out of memory. */
+static int copy_string(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return src && !*dst ? -1 : 0;
+}
+
+
+int ms_match_copy(struct ms_match *dst, const struct ms_match *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (copy_string(&dst->method, src->method) < 0 ||
+	    copy_string(&dst->path, src->path) < 0 ||
+	    copy_string(&dst->token, src->token) < 0 ||
+	    copy_string(&dst->user, src->user) < 0) {
+		ms_match_release(dst);
+		return -1;
+	}
+	return 0;
+}
+
+
 int ms_match_to_json(cJSON *o, const struct ms_match *m)
 {
 	const char *const keys[] = { "method", "path", "token", "user" };
@@ -403,6 +425,72 @@ int ms_script_add_event(struct ms_script *s, struct ms_event *e)
 	}
 	s->events[s->nevents++] = *e;
 	return 0;
+}
+
+
+/* *dst = a copy of the tree src (NULL stays NULL). 0, or -1. */
+static int copy_json(cJSON **dst, const cJSON *src)
+{
+	*dst = src ? cJSON_Duplicate(src, true) : NULL;
+	return src && !*dst ? -1 : 0;
+}
+
+
+/* Make dst a copy of src; what it owns is its own even on failure (-1),
+ * for ms_rule_release to free. */
+static int rule_copy(struct ms_rule *dst, const struct ms_rule *src)
+{
+	*dst = *src;
+	dst->name = NULL;
+	dst->headers = dst->body = NULL;
+	if (ms_match_copy(&dst->match, &src->match) < 0)
+		return -1;
+	if (copy_string(&dst->name, src->name) < 0 ||
+	    copy_json(&dst->headers, src->headers) < 0)
+		return -1;
+	return copy_json(&dst->body, src->body);
+}
+
+
+/* The same for an event. */
+static int event_copy(struct ms_event *dst, const struct ms_event *src)
+{
+	*dst = *src;
+	dst->name = NULL;
+	dst->actions = NULL;
+	if (ms_match_copy(&dst->match, &src->match) < 0)
+		return -1;
+	if (copy_string(&dst->name, src->name) < 0)
+		return -1;
+	return copy_json(&dst->actions, src->actions);
+}
+
+
+/* Arrays of exactly the source's length, zeroed so that a copy failed
+ * half-way releases cleanly. */
+int ms_script_copy(struct ms_script *dst, const struct ms_script *src)
+{
+	ms_script_init(dst);
+	if (src->nrules &&
+	    !(dst->rules = calloc(src->nrules, sizeof(*dst->rules))))
+		return -1;
+	dst->nrules = dst->rules_cap = src->nrules;
+	if (src->nevents &&
+	    !(dst->events = calloc(src->nevents, sizeof(*dst->events))))
+		goto fail;
+	dst->nevents = dst->events_cap = src->nevents;
+	for (size_t i = 0; i < src->nrules; i++) {
+		if (rule_copy(&dst->rules[i], &src->rules[i]) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < src->nevents; i++) {
+		if (event_copy(&dst->events[i], &src->events[i]) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	ms_script_release(dst);
+	return -1;
 }
 
 

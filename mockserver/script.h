@@ -112,6 +112,9 @@ bool ms_match_fits(const struct ms_match *m, const struct ms_subject *subj);
 int ms_match_from_json(const cJSON *j, struct ms_match *m);
 /* Free what m owns and leave it empty (matching anything). */
 void ms_match_release(struct ms_match *m);
+/* Make dst (not initialized) a copy of src. 0, or -1 out of memory with
+ * dst empty. */
+int ms_match_copy(struct ms_match *dst, const struct ms_match *src);
 /* Add m's non-NULL members to the object o (borrowed), each that can be.
  * 0, or -1 when one could not be (out of memory, or o NULL). */
 int ms_match_to_json(cJSON *o, const struct ms_match *m);
@@ -138,6 +141,10 @@ int ms_script_put_rule(struct ms_script *s, struct ms_rule *r);
 int ms_script_remove_rule(struct ms_script *s, const char *name);
 void ms_script_clear_rules(struct ms_script *s);
 int ms_script_add_event(struct ms_script *s, struct ms_event *e);
+
+/* Make dst (not initialized) a deep copy of src, counters included: the
+ * two share nothing. 0, or -1 out of memory (dst released). */
+int ms_script_copy(struct ms_script *dst, const struct ms_script *src);
 
 /*
  * Run the rules, in order, for one request: count the matches, and let

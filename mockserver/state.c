@@ -72,6 +72,26 @@ void ms_strv_clear(struct ms_strv *v)
 }
 
 
+int ms_strv_copy(struct ms_strv *dst, const struct ms_strv *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (src->n == 0)
+		return 0;
+	dst->v = malloc(src->n * sizeof(*dst->v));
+	if (!dst->v)
+		return -1;
+	dst->cap = src->n;
+	for (; dst->n < src->n; dst->n++) {
+		dst->v[dst->n] = strdup(src->v[dst->n]);
+		if (!dst->v[dst->n]) {
+			ms_strv_clear(dst);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+
 void ms_state_init(struct ms_state *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -137,6 +157,147 @@ void ms_state_release(struct ms_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
+
+/* ---- Copying ------------------------------------------------------------ */
+
+/*
+ * Each step fills part of a zeroed dst and counts an array's items as
+ * soon as the array exists: a step that fails leaves dst for
+ * ms_state_release to free.
+ */
+
+/* *dst = a copy of src (NULL stays NULL). 0, or -1 out of memory. */
+static int copy_str(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return src && !*dst ? -1 : 0;
+}
+
+
+/* A zeroed array of n items of size bytes; NULL when n is 0 or out of
+ * memory (told apart by n). */
+static void *zeroed(size_t n, size_t size)
+{
+	return n ? calloc(n, size) : NULL;
+}
+
+
+static int copy_users(struct ms_state *dst, const struct ms_state *src)
+{
+	dst->users = zeroed(src->nusers, sizeof(*dst->users));
+	if (src->nusers && !dst->users)
+		return -1;
+	dst->nusers = src->nusers;
+	for (size_t i = 0; i < src->nusers; i++) {
+		const struct ms_user *from = &src->users[i];
+		struct ms_user *u = &dst->users[i];
+
+		u->jira_admin = from->jira_admin;
+		u->assets_visible = from->assets_visible;
+		if (copy_str(&u->account_id, from->account_id) ||
+		    copy_str(&u->display_name, from->display_name) ||
+		    copy_str(&u->email, from->email) ||
+		    copy_str(&u->api_token, from->api_token))
+			return -1;
+	}
+	return 0;
+}
+
+
+static int copy_groups(struct ms_state *dst, const struct ms_state *src)
+{
+	dst->groups = zeroed(src->ngroups, sizeof(*dst->groups));
+	if (src->ngroups && !dst->groups)
+		return -1;
+	dst->ngroups = src->ngroups;
+	for (size_t i = 0; i < src->ngroups; i++) {
+		const struct ms_group *from = &src->groups[i];
+		struct ms_group *g = &dst->groups[i];
+
+		g->assets_visible = from->assets_visible;
+		if (copy_str(&g->name, from->name) ||
+		    ms_strv_copy(&g->members, &from->members))
+			return -1;
+	}
+	return 0;
+}
+
+
+/* The roles and the permission matrix. */
+static int copy_roles(struct ms_state *dst, const struct ms_state *src)
+{
+	dst->roles = zeroed(src->nroles, sizeof(*dst->roles));
+	dst->perms = zeroed(src->nperms, sizeof(*dst->perms));
+	if ((src->nroles && !dst->roles) || (src->nperms && !dst->perms))
+		return -1;
+	dst->nroles = src->nroles;
+	dst->nperms = src->nperms;
+	for (size_t i = 0; i < src->nroles; i++) {
+		const struct ms_role *from = &src->roles[i];
+		struct ms_role *r = &dst->roles[i];
+
+		if (copy_str(&r->key, from->key) ||
+		    copy_str(&r->name, from->name) ||
+		    ms_strv_copy(&r->users, &from->users) ||
+		    ms_strv_copy(&r->groups, &from->groups))
+			return -1;
+	}
+	for (size_t i = 0; i < src->nperms; i++) {
+		if (copy_str(&dst->perms[i].action, src->perms[i].action) ||
+		    ms_strv_copy(&dst->perms[i].roles, &src->perms[i].roles))
+			return -1;
+	}
+	return 0;
+}
+
+
+/* The site, the clock, the random stream and the expiry settings. */
+static int copy_head(struct ms_state *dst, const struct ms_state *src)
+{
+	dst->clock = src->clock;
+	dst->initialized = src->initialized;
+	dst->initialized_at = src->initialized_at;
+	ms_rng_copy(&dst->rng, &src->rng);
+	if (copy_str(&dst->scenario_name, src->scenario_name) ||
+	    copy_str(&dst->initialized_by, src->initialized_by) ||
+	    copy_str(&dst->workspace_id, src->workspace_id) ||
+	    copy_str(&dst->default_expiry, src->default_expiry))
+		return -1;
+	return ms_strv_copy(&dst->expiry_options, &src->expiry_options);
+}
+
+
+/* The rules and events, the rate limit and the expectations. */
+static int copy_checks(struct ms_state *dst, const struct ms_state *src)
+{
+	if (ms_script_copy(&dst->script, &src->script) ||
+	    ms_rate_limit_copy(&dst->rate_limit, &src->rate_limit))
+		return -1;
+	dst->expect = src->expect ? cJSON_Duplicate(src->expect, true)
+				  : NULL;
+	return src->expect && !dst->expect ? -1 : 0;
+}
+
+
+int ms_state_copy(struct ms_state *dst, const struct ms_state *src,
+		  ms_token_fill_fn *fill, void *arg)
+{
+	memset(dst, 0, sizeof(*dst));
+	ms_token_store_init(&dst->tokens);
+	ms_script_init(&dst->script);
+	ms_rate_limit_init(&dst->rate_limit);
+	if (copy_head(dst, src) || copy_users(dst, src) ||
+	    copy_groups(dst, src) || copy_roles(dst, src) ||
+	    ms_token_store_copy(&dst->tokens, &src->tokens, fill, arg) ||
+	    copy_checks(dst, src)) {
+		ms_state_release(dst);
+		return -1;
+	}
+	return 0;
+}
+
+
+/* ---- Lookups ------------------------------------------------------------ */
 
 struct ms_user *ms_state_user(const struct ms_state *st,
 			      const char *account_id)

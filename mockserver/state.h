@@ -95,10 +95,24 @@ struct ms_state {
 void ms_state_init(struct ms_state *st);
 void ms_state_release(struct ms_state *st);
 
+/*
+ * Make dst (not initialized) a deep copy of src: every string, array and
+ * JSON tree its own, so that changing either leaves the other as it was.
+ * The tokens are copied by ms_token_store_copy, which passes each copy to
+ * fill (when not NULL) with arg; retired secrets are not copied. The
+ * clock and the random stream are copied as ms_rng_copy does; the rate
+ * limit starts with no request counted. Returns 0, or -1 (dst released)
+ * out of memory or when the token copy fails.
+ */
+int ms_state_copy(struct ms_state *dst, const struct ms_state *src,
+		  ms_token_fill_fn *fill, void *arg);
+
 /* String vectors. push copies s; returns 0 or -1 on allocation failure. */
 int ms_strv_push(struct ms_strv *v, const char *s);
 bool ms_strv_has(const struct ms_strv *v, const char *s);
 void ms_strv_clear(struct ms_strv *v);
+/* Make dst (not initialized) a copy of src. 0, or -1 (dst cleared). */
+int ms_strv_copy(struct ms_strv *dst, const struct ms_strv *src);
 /* A JSON array of the strings, [] when there are none. */
 cJSON *ms_strv_json(const struct ms_strv *v);
 

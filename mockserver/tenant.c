@@ -32,36 +32,39 @@ static int tenant_cmp(const void *a, const void *b)
 }
 
 
-void ms_registry_init(struct ms_registry *reg, const cJSON *scenario,
-		      const struct ms_scenario_opts *opts, size_t max,
-		      size_t journal_limit)
+int ms_registry_init(struct ms_registry *reg, const cJSON *scenario,
+		     const struct ms_scenario_opts *opts, size_t max,
+		     size_t journal_limit)
 {
+	struct ms_scenario_error err;
+	char msg[1024];
+
+	if (ms_template_init(&reg->template, scenario, opts, &err) < 0) {
+		ms_scenario_error_format(&err, msg, sizeof(msg));
+		ms_log(MS_LOG_ERROR, "scenario does not apply: %s", msg);
+		return -1;
+	}
 	pthread_rwlock_init(&reg->lock, NULL);
 	reg->tree = NULL;
 	reg->count = 0;
 	reg->max = max;
 	reg->journal_limit = journal_limit;
-	reg->scenario = scenario;
 	reg->opts = *opts;
+	return 0;
 }
 
 
-/* Build st from the scenario for the tenant called name. */
+/* Build st, a copy of the template, for the tenant called name. */
 static int state_build(struct ms_registry *reg, const char *name,
 		       struct ms_state *st)
 {
 	struct ms_scenario_opts opts = reg->opts;
-	struct ms_scenario_error err;
-	char msg[1024];
 
 	opts.tenant = name;
-	ms_state_init(st);
-	if (ms_scenario_apply(reg->scenario, st, &opts, &err) == 0)
+	if (ms_template_apply(&reg->template, &opts, st) == 0)
 		return 0;
-	ms_scenario_error_format(&err, msg, sizeof(msg));
-	ms_log(MS_LOG_ERROR, "tenant %s: scenario did not apply: %s", name,
-	       msg);
-	ms_state_release(st);
+	ms_log(MS_LOG_ERROR, "tenant %s: the scenario could not be copied "
+	       "(out of memory, or a drawn id or secret met another)", name);
 	return -1;
 }
 
@@ -226,6 +229,7 @@ void ms_registry_release(struct ms_registry *reg)
 	tdestroy(reg->tree, tenant_free_node);
 	reg->tree = NULL;
 	reg->count = 0;
+	ms_template_release(&reg->template);
 	pthread_rwlock_destroy(&reg->lock);
 }
 

@@ -1,20 +1,23 @@
 /*
  * tenant: isolated copies of the loaded scenario, one per test.
  *
- * The registry holds the scenario document (read-only once serving) and
- * the tenants, found by name in a libc search tree. A tenant is created
- * from the scenario on first use, up to a limit (--max-tenants), and is
- * reference-counted (atomically): the tree holds one reference, and each
- * request that acquires it another, until it lets go; a dropped tenant
- * leaves the tree and is freed when the last request lets go.
+ * The registry holds the scenario as a template (scenario.h: applied
+ * once, before serving) and the tenants, found by name in a libc search
+ * tree. A tenant is a copy of the template made on first use, up to a
+ * limit (--max-tenants), and is reference-counted (atomically): the tree
+ * holds one reference, and each request that acquires it another, until
+ * it lets go; a dropped tenant leaves the tree and is freed when the
+ * last request lets go. A reset copies the template again.
  *
  * Locks: the registry lock (shared to find, exclusive to create or drop)
- * guards the tree and the count; a tenant's lock guards its state (shared by requests that
- * only read it, see dispatch.c), and its journal lock its
- * journal, so that recording a request never waits for another being
- * served. A thread holding a tenant lock may take the journal lock,
- * never the other way round; neither is held when taking the registry
- * lock. So no two can deadlock.
+ * guards the tree and the count; a tenant's lock guards its state
+ * (shared by requests that only read it, see dispatch.c), and its
+ * journal lock its journal, so that recording a request never waits for
+ * another being served. A thread holding a tenant lock may take the
+ * journal lock, never the other way round; neither is held when taking
+ * the registry lock. So no two can deadlock. The template and the
+ * options are only read once serving: copying the template needs no
+ * lock of its own.
  */
 #ifndef MS_TENANT_H
 #define MS_TENANT_H
@@ -46,7 +49,7 @@ struct ms_registry {
 	size_t count;
 	size_t max;
 	size_t journal_limit;
-	const cJSON *scenario;          /* owned by the caller */
+	struct ms_template template;    /* read-only once serving */
 	struct ms_scenario_opts opts;   /* opts.tenant is set per tenant */
 };
 
@@ -54,15 +57,18 @@ enum ms_acquire {
 	MS_ACQUIRE_OK,
 	MS_ACQUIRE_ABSENT,   /* no such tenant and create was false */
 	MS_ACQUIRE_FULL,     /* the limit is reached */
-	MS_ACQUIRE_FAILED    /* out of memory, or the scenario did not apply */
+	MS_ACQUIRE_FAILED    /* out of memory, or the copy failed */
 };
 
 /* Does name match [A-Za-z0-9._-]{1,64}? */
 bool ms_tenant_name_valid(const char *name);
 
-void ms_registry_init(struct ms_registry *reg, const cJSON *scenario,
-		      const struct ms_scenario_opts *opts, size_t max,
-		      size_t journal_limit);
+/* Build the template from the scenario (a checked document; the caller
+ * keeps it). Returns 0, or -1 (logged, nothing to release) when it does
+ * not apply. */
+int ms_registry_init(struct ms_registry *reg, const cJSON *scenario,
+		     const struct ms_scenario_opts *opts, size_t max,
+		     size_t journal_limit);
 /* Frees every tenant; no request may be in flight. */
 void ms_registry_release(struct ms_registry *reg);
 
@@ -78,9 +84,9 @@ int ms_registry_drop(struct ms_registry *reg, const char *name);
 
 size_t ms_registry_count(struct ms_registry *reg);
 
-/* Back to the scenario: state, clock, journal. Call with t->lock held
- * for writing (the journal lock is taken here).
- * Returns 0, or -1 (state unchanged) when the scenario cannot apply. */
+/* Back to the scenario: state, clock, journal, as a fresh copy of the
+ * template. Call with t->lock held for writing (the journal lock is
+ * taken here). Returns 0, or -1 (state unchanged) when the copy fails. */
 int ms_tenant_reset(struct ms_registry *reg, struct ms_tenant *t);
 
 #endif /* MS_TENANT_H */

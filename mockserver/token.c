@@ -2,21 +2,23 @@
  * token: see token.h.
  */
 #include <arpa/nameser.h>
+#include <assert.h>
 #include <netinet/in.h>
 #include <resolv.h>
-#include <search.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "text.h"
 #include "token.h"
 
-/* An entry of the secret index: a secret, a hash of it for ordering, and
- * the token it belongs or belonged to. */
-struct secret_ref {
+/* An entry of the secret index: a secret (NULL in an empty slot), its
+ * hash, the token it belongs or belonged to, and whether the index owns
+ * the string (one on the heap) or the store's block holds it. */
+struct ms_secret_ref {
 	uint64_t hash;
 	char *secret;
 	struct ms_token *tok;
+	bool owned;
 };
 
 static const struct {
@@ -160,22 +162,31 @@ static int base64url(const unsigned char *in, size_t len, char *out,
 }
 
 
-char *ms_token_secret_new(struct ms_rng *r, enum ms_token_type t)
+void ms_token_secret_draw(struct ms_rng *r, enum ms_token_type t,
+			  char *out)
 {
 	unsigned char raw[MS_SECRET_BYTES];
 	char text[MS_SECRET_BYTES * 4 / 3 + 8];
-	const char *prefix = type_info[t].prefix;
-	size_t plen = strlen(prefix);
-	char *s;
+	int rc;
 
 	ms_rng_bytes(r, raw, sizeof(raw));
-	if (base64url(raw, sizeof(raw), text, sizeof(text)) < 0)
-		return NULL;
-	s = malloc(plen + strlen(text) + 1);
-	if (!s)
-		return NULL;
-	memcpy(s, prefix, plen);
-	strcpy(s + plen, text);
+	rc = base64url(raw, sizeof(raw), text, sizeof(text));
+	/* text has room for the padded encoding: it cannot fail. */
+	assert(rc == 0 && strlen(text) + MS_SECRET_PREFIX_LEN ==
+			  MS_SECRET_CHARS);
+	(void)rc;
+	assert(strlen(type_info[t].prefix) == MS_SECRET_PREFIX_LEN);
+	memcpy(out, type_info[t].prefix, MS_SECRET_PREFIX_LEN);
+	strcpy(out + MS_SECRET_PREFIX_LEN, text);
+}
+
+
+char *ms_token_secret_new(struct ms_rng *r, enum ms_token_type t)
+{
+	char *s = malloc(MS_SECRET_CHARS + 1);
+
+	if (s)
+		ms_token_secret_draw(r, t, s);
 	return s;
 }
 
@@ -219,32 +230,142 @@ bool ms_secret_equal(const char *a, const char *b)
 }
 
 
-static uint64_t secret_hash(const char *s)
+/* Fold w into h: a multiply by an odd constant, the high half folded
+ * back down so that the low bits (the table's index) depend on all. */
+static uint64_t mix(uint64_t h, uint64_t w)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 32);
 }
 
 
-/* Order the secret index by hash; equal hashes (rare) by the text. */
-static int secret_cmp(const void *a, const void *b)
+/*
+ * The hash of both indexes, eight bytes at a time: a reset indexes a
+ * thousand ids and secrets, and a byte at a time was a sixth of it. Not
+ * a defence against chosen keys; secrets are random, and a request only
+ * looks one up.
+ */
+static uint64_t text_hash(const char *s)
 {
-	const struct secret_ref *x = a, *y = b;
+	size_t len = strlen(s), i = 0;
+	uint64_t h = len, w;
 
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	return strcmp(x->secret, y->secret);
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = mix(h, w);
+	}
+	if (i < len) {
+		w = 0;
+		memcpy(&w, s + i, len - i);
+		h = mix(h, w);
+	}
+	return mix(h, 0);
 }
 
 
-static int id_cmp(const void *a, const void *b)
+/* Slots for n entries at most half full: a power of two, 16 at least. */
+static size_t table_cap(size_t n)
 {
-	const struct ms_token *x = a, *y = b;
+	size_t cap = 16;
 
-	return strcmp(x->id, y->id);
+	while (cap < 2 * n)
+		cap *= 2;
+	return cap;
+}
+
+
+/* The slot of the token with id: where it is, or the empty slot where
+ * it would go. The table has an empty slot (it is at most half full). */
+static size_t id_slot(struct ms_token *const *table, size_t cap,
+		      const char *id)
+{
+	size_t mask = cap - 1, i = (size_t)text_hash(id) & mask;
+
+	while (table[i] && strcmp(table[i]->id, id) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+
+/* The slot of secret (hash h): its entry, or the empty slot where it
+ * would go. Only an entry of the same hash is compared, in constant
+ * time. */
+static size_t secret_slot(const struct ms_secret_ref *table, size_t cap,
+			  const char *secret, uint64_t h)
+{
+	size_t mask = cap - 1, i = (size_t)h & mask;
+
+	while (table[i].secret && !(table[i].hash == h &&
+				    ms_secret_equal(table[i].secret, secret)))
+		i = (i + 1) & mask;
+	return i;
+}
+
+
+/* Room in the id index for n tokens: a larger table when it would be
+ * more than half full. 0, or -1 out of memory (nothing changed). */
+static int id_reserve(struct ms_token_store *s, size_t n)
+{
+	size_t cap = table_cap(n);
+	struct ms_token **table;
+
+	if (cap <= s->id_cap)
+		return 0;
+	table = calloc(cap, sizeof(*table));
+	if (!table)
+		return -1;
+	for (size_t i = 0; i < s->id_cap; i++) {
+		struct ms_token *t = s->by_id[i];
+		if (t)
+			table[id_slot(table, cap, t->id)] = t;
+	}
+	free(s->by_id);
+	s->by_id = table;
+	s->id_cap = cap;
+	return 0;
+}
+
+
+/* The same for the secret index. */
+static int secret_reserve(struct ms_token_store *s, size_t n)
+{
+	size_t cap = table_cap(n);
+	struct ms_secret_ref *table;
+
+	if (cap <= s->secret_cap)
+		return 0;
+	table = calloc(cap, sizeof(*table));
+	if (!table)
+		return -1;
+	for (size_t i = 0; i < s->secret_cap; i++) {
+		const struct ms_secret_ref *ref = &s->by_secret[i];
+		if (ref->secret)
+			table[secret_slot(table, cap, ref->secret,
+					  ref->hash)] = *ref;
+	}
+	free(s->by_secret);
+	s->by_secret = table;
+	s->secret_cap = cap;
+	return 0;
+}
+
+
+/* Index tok by id and secret; the index owns the secret's string when
+ * owned. Room must be reserved. 0, or -1 when the id or the secret is
+ * known already (nothing indexed). */
+static int token_index(struct ms_token_store *s, struct ms_token *tok,
+		       bool owned)
+{
+	uint64_t h = text_hash(tok->secret);
+	size_t is = id_slot(s->by_id, s->id_cap, tok->id);
+	size_t ss = secret_slot(s->by_secret, s->secret_cap, tok->secret, h);
+
+	if (s->by_id[is] || s->by_secret[ss].secret)
+		return -1;
+	s->by_id[is] = tok;
+	s->by_secret[ss] = (struct ms_secret_ref){h, tok->secret, tok, owned};
+	s->secret_count++;
+	return 0;
 }
 
 
@@ -254,20 +375,14 @@ void ms_token_store_init(struct ms_token_store *s)
 }
 
 
-static void secret_ref_free(void *p)
+/* Free what a token owns but its secret, and the token. */
+static void token_free_public(struct ms_token *t)
 {
-	struct secret_ref *ref = p;
-
-	/* The current secret is the token's own string: freed with it. */
-	if (ref->secret != ref->tok->secret)
-		free(ref->secret);
-	free(ref);
-}
-
-
-static void noop_free(void *p)
-{
-	(void)p;
+	free(t->label);
+	free(t->expiry);
+	free(t->created_by);
+	free(t->workspace_id);
+	free(t);
 }
 
 
@@ -275,51 +390,34 @@ void ms_token_free(struct ms_token *t)
 {
 	if (!t)
 		return;
-	free(t->label);
-	free(t->expiry);
-	free(t->created_by);
-	free(t->workspace_id);
 	free(t->secret);
-	free(t);
+	token_free_public(t);
 }
 
 
+/*
+ * Who frees what: the secret index frees the secrets it owns (every one
+ * on the heap, current or retired); the tokens added one by one are
+ * freed with their other strings; the copies live in the block.
+ */
 void ms_token_store_release(struct ms_token_store *s)
 {
-	tdestroy(s->by_secret, secret_ref_free);
-	tdestroy(s->by_id, noop_free);
-	for (size_t i = 0; i < s->count; i++)
-		ms_token_free(s->items[i]);
-	free(s->items);
-	ms_token_store_init(s);
-}
-
-
-/* Index secret for tok. Returns 0, or -1 if already there or no memory. */
-static int secret_index(struct ms_token_store *s, struct ms_token *tok,
-			char *secret)
-{
-	struct secret_ref *ref = malloc(sizeof(*ref));
-	void *slot;
-
-	if (!ref)
-		return -1;
-	ref->hash = secret_hash(secret);
-	ref->secret = secret;
-	ref->tok = tok;
-	slot = tsearch(ref, &s->by_secret, secret_cmp);
-	if (!slot || *(struct secret_ref **)slot != ref) {
-		free(ref);
-		return -1;
+	for (size_t i = 0; i < s->secret_cap; i++) {
+		if (s->by_secret[i].owned)
+			free(s->by_secret[i].secret);
 	}
-	return 0;
+	for (size_t i = s->nblock; i < s->count; i++)
+		token_free_public(s->items[i]);
+	free(s->by_secret);
+	free(s->by_id);
+	free(s->items);
+	free(s->block);
+	ms_token_store_init(s);
 }
 
 
 int ms_token_store_add(struct ms_token_store *s, struct ms_token *tok)
 {
-	void *slot;
-
 	if (s->count == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
 		struct ms_token **items = realloc(s->items,
@@ -329,31 +427,101 @@ int ms_token_store_add(struct ms_token_store *s, struct ms_token *tok)
 		s->items = items;
 		s->cap = cap;
 	}
-	/* tsearch finds or inserts in one walk: a duplicate id comes back
-	 * as the other token. */
-	slot = tsearch(tok, &s->by_id, id_cmp);
-	if (!slot || *(struct ms_token **)slot != tok)
+	if (id_reserve(s, s->count + 1) < 0 ||
+	    secret_reserve(s, s->secret_count + 1) < 0 ||
+	    token_index(s, tok, true) < 0)
 		return -1;
-	if (secret_index(s, tok, tok->secret) < 0) {
-		tdelete(tok, &s->by_id, id_cmp);
-		return -1;
-	}
 	s->items[s->count++] = tok;
 	return 0;
+}
+
+
+/* The bytes a copy of t's strings takes. */
+static size_t strings_size(const struct ms_token *t)
+{
+	const char *const v[] = {t->label, t->expiry, t->created_by,
+				 t->workspace_id, t->secret};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		n += v[i] ? strlen(v[i]) + 1 : 0;
+	return n;
+}
+
+
+/* Copy src (NULL stays NULL) at *at, which moves past it. */
+static char *put_string(char **at, const char *src)
+{
+	char *p = *at;
+
+	if (!src)
+		return NULL;
+	*at = stpcpy(p, src) + 1;
+	return p;
+}
+
+
+/* Copy every token of src into dst's block, in order, through fill. */
+static int copy_tokens(struct ms_token_store *dst,
+		       const struct ms_token_store *src,
+		       ms_token_fill_fn *fill, void *arg)
+{
+	char *at = (char *)(dst->block + src->count);
+
+	for (size_t i = 0; i < src->count; i++) {
+		const struct ms_token *from = src->items[i];
+		struct ms_token *t = &dst->block[i];
+
+		*t = *from;
+		t->label = put_string(&at, from->label);
+		t->expiry = put_string(&at, from->expiry);
+		t->created_by = put_string(&at, from->created_by);
+		t->workspace_id = put_string(&at, from->workspace_id);
+		t->secret = put_string(&at, from->secret);
+		dst->items[i] = t;
+		if (fill && fill(t, i, arg) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+
+int ms_token_store_copy(struct ms_token_store *dst,
+			const struct ms_token_store *src,
+			ms_token_fill_fn *fill, void *arg)
+{
+	size_t n = src->count, bytes = n * sizeof(struct ms_token);
+
+	ms_token_store_init(dst);
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		bytes += strings_size(src->items[i]);
+	dst->block = malloc(bytes);
+	dst->items = malloc(n * sizeof(*dst->items));
+	dst->cap = n;
+	if (!dst->block || !dst->items || copy_tokens(dst, src, fill, arg) ||
+	    id_reserve(dst, n) || secret_reserve(dst, n))
+		goto fail;
+	/* Counted before indexing, so that a failure frees the block. */
+	dst->count = dst->nblock = n;
+	for (size_t i = 0; i < n; i++) {
+		if (token_index(dst, dst->items[i], false) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	ms_token_store_release(dst);
+	return -1;
 }
 
 
 struct ms_token *ms_token_store_by_id(const struct ms_token_store *s,
 				      const char *id)
 {
-	struct ms_token key;
-	void *slot;
-
-	if (strlen(id) >= sizeof(key.id))
+	if (s->id_cap == 0 || strlen(id) >= MS_UUID_BUFSZ)
 		return NULL;
-	strcpy(key.id, id);
-	slot = tfind(&key, &s->by_id, id_cmp);
-	return slot ? *(struct ms_token **)slot : NULL;
+	return s->by_id[id_slot(s->by_id, s->id_cap, id)];
 }
 
 
@@ -372,17 +540,14 @@ struct ms_token *ms_token_store_by_secret(const struct ms_token_store *s,
 					  const char *secret,
 					  enum ms_secret_match *match)
 {
-	struct secret_ref key = {secret_hash(secret), (char *)secret, NULL};
-	struct secret_ref *ref;
-	void *slot;
+	const struct ms_secret_ref *ref;
 
 	*match = MS_SECRET_NONE;
-	slot = tfind(&key, &s->by_secret, secret_cmp);
-	if (!slot)
+	if (s->secret_cap == 0)
 		return NULL;
-	ref = *(struct secret_ref **)slot;
-	/* The tree found it by hash; the constant-time compare decides. */
-	if (!ms_secret_equal(ref->secret, secret))
+	ref = &s->by_secret[secret_slot(s->by_secret, s->secret_cap, secret,
+					text_hash(secret))];
+	if (!ref->secret)
 		return NULL;
 	*match = ref->secret == ref->tok->secret ? MS_SECRET_CURRENT
 						 : MS_SECRET_RETIRED;
@@ -393,10 +558,17 @@ struct ms_token *ms_token_store_by_secret(const struct ms_token_store *s,
 int ms_token_store_rekey(struct ms_token_store *s, struct ms_token *tok,
 			 char *new_secret)
 {
-	if (secret_index(s, tok, new_secret) < 0)
+	uint64_t h = text_hash(new_secret);
+	size_t slot;
+
+	if (secret_reserve(s, s->secret_count + 1) < 0)
 		return -1;
-	/* The old entry keeps the old string, now a retired secret: it is
-	 * freed with the index (secret_ref_free). */
+	slot = secret_slot(s->by_secret, s->secret_cap, new_secret, h);
+	if (s->by_secret[slot].secret)
+		return -1;
+	/* The old entry stays, now a retired secret, owned as it was. */
+	s->by_secret[slot] = (struct ms_secret_ref){h, new_secret, tok, true};
+	s->secret_count++;
 	tok->secret = new_secret;
 	return 0;
 }

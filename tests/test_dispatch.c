@@ -23,7 +23,8 @@ static int setup(void **state)
 	doc = ms_scenario_load("scenarios/default.json", &err);
 	if (!doc)
 		return -1;
-	ms_registry_init(&srv.registry, doc, &opts, 8, 16);
+	if (ms_registry_init(&srv.registry, doc, &opts, 8, 16) < 0)
+		return -1;
 	srv.scenario_name = "default";
 	srv.max_body = MS_MAX_BODY_DEFAULT;
 	return 0;

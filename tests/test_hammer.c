@@ -1,8 +1,9 @@
 /*
  * test_hammer: many threads against one real server, checking that state
  * changes under concurrency are exact: tokens created at once all exist,
- * each once; and once a revoke or regenerate has answered, no request
- * with the old secret succeeds.
+ * each once; once a revoke or regenerate has answered, no request with
+ * the old secret succeeds; tenants reset at once each get the scenario
+ * back.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -363,6 +364,61 @@ static void test_hammer_event_fires_once(void **state)
 }
 
 
+#define RESETS 10
+
+/* Reset its own tenant, make a token there, and check that a reset
+ * takes it away: RESETS times. Failures are counted in w->failures. */
+static void *reset_loop(void *arg)
+{
+	struct worker *w = arg;
+	CURL *curl = curl_easy_init();
+	char base[64], path[128];
+	struct ts_reply r;
+
+	snprintf(base, sizeof(base), "/t/reset-%p", (void *)w);
+	for (int i = 0; i < RESETS; i++) {
+		snprintf(path, sizeof(path), "%s/__mock/reset", base);
+		if (ts_request(curl, &server, "POST", path, NULL, NULL, &r) ||
+		    r.status != 200)
+			w->failures++;
+		free(r.body);
+		snprintf(path, sizeof(path), "%s" DM "/tokens?limit=1000",
+			 base);
+		if (ts_request(curl, &server, "GET", path, ADA, NULL, &r) ||
+		    r.status != 200 || !strstr(r.body, "\"size\":3,"))
+			w->failures++;
+		free(r.body);
+		snprintf(path, sizeof(path), "%s" DM "/tokens", base);
+		if (ts_request(curl, &server, "POST", path, ADA,
+			       "{\"label\":\"gone\",\"type\":"
+			       "\"ADAPTERS_CLIENT\"}", &r) ||
+		    r.status != 201)
+			w->failures++;
+		free(r.body);
+		w->requests++;
+	}
+	curl_easy_cleanup(curl);
+	return NULL;
+}
+
+
+/* Tenants made and reset from many threads at once (each a copy of the
+ * one template) each come back to the scenario's three tokens. */
+static void test_hammer_resets_at_once(void **state)
+{
+	struct worker w[8] = {0};
+
+	(void)state;
+	for (int i = 0; i < 8; i++)
+		pthread_create(&w[i].thread, NULL, reset_loop, &w[i]);
+	for (int i = 0; i < 8; i++) {
+		pthread_join(w[i].thread, NULL);
+		assert_int_equal(w[i].failures, 0);
+		assert_int_equal(w[i].requests, RESETS);
+	}
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_hammer_regenerate_cuts_off_at_once),
 		cmocka_unit_test(test_hammer_rule_times_exact),
 		cmocka_unit_test(test_hammer_event_fires_once),
+		cmocka_unit_test(test_hammer_resets_at_once),
 		cmocka_unit_test(test_hammer_server_exits_cleanly),
 	};
 

@@ -3,6 +3,7 @@
  * use, isolated, bounded, reset, and dropped safely while still held.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
 #include "tenant.h"
@@ -42,7 +43,7 @@ static void registry_open(struct ms_registry *reg, void **state,
 {
 	struct ms_scenario_opts opts = {true, 7, NULL};
 
-	ms_registry_init(reg, *state, &opts, max, 16);
+	assert_int_equal(ms_registry_init(reg, *state, &opts, max, 16), 0);
 }
 
 
@@ -188,6 +189,120 @@ static void test_tenant_reset_restores_scenario(void **state)
 }
 
 
+/* Tokens drawn from the tenant's stream, a rule and an event that
+ * count: what a reset must bring back exactly. */
+static const char scripted_text[] =
+	"{\"name\":\"s\",\"site\":{\"initialized\":true},"
+	"\"clock\":{\"start\":\"2026-01-15T09:00:00.000Z\",\"frozen\":true},"
+	"\"tokens\":[{\"label\":\"a\",\"type\":\"ADAPTERS_CLIENT\"},"
+	"{\"label\":\"b\",\"type\":\"BASIC_AUTH\",\"expiry\":\"P1M\"}],"
+	"\"rules\":[{\"name\":\"r\",\"match\":{\"path\":\"**\"},"
+	"\"delay\":\"PT0.001S\"}],"
+	"\"events\":[{\"name\":\"e\",\"on\":{\"afterRequests\":1},"
+	"\"do\":[{\"setInitialized\":false}]}]}";
+
+
+/* The tenant's state as a document, with what the dump leaves out: the
+ * counters, and the next bytes of its random stream (drawn from a copy,
+ * the state unchanged). */
+static cJSON *snapshot(struct ms_tenant *t)
+{
+	cJSON *d = ms_scenario_from_state(&t->state);
+	struct ms_rng next = t->state.rng;
+	unsigned char bytes[8];
+	char hex[17];
+
+	cJSON_AddItemToObject(d, "rule", ms_rule_to_json(
+				      &t->state.script.rules[0], true));
+	cJSON_AddItemToObject(d, "event", ms_event_to_json(
+				      &t->state.script.events[0], true));
+	ms_rng_bytes(&next, bytes, sizeof(bytes));
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+	cJSON_AddStringToObject(d, "rng", hex);
+	cJSON_AddNumberToObject(d, "journal", (double)t->journal.count);
+	cJSON_AddNumberToObject(d, "nextSeq", (double)t->journal.next_seq);
+	return d;
+}
+
+
+/* What requests do to a tenant: a token made, one regenerated, the
+ * rule and the event counted, the clock moved, the journal fed. */
+static void use(struct ms_tenant *t)
+{
+	struct ms_subject subj = {"GET", "/x", NULL, NULL, NULL};
+	struct ms_period p = {0, 60000};
+	struct ms_journal_entry *evicted;
+	struct ms_verdict v;
+
+	assert_non_null(ms_state_token_create(&t->state, "x",
+					      MS_TOKEN_ADAPTERS_CLIENT, "P1M",
+					      NULL));
+	assert_int_equal(ms_state_token_regenerate(
+				 &t->state, t->state.tokens.items[0]), 0);
+	ms_script_judge(&t->state.script, &subj, &t->state.rng, &v);
+	t->state.script.events[0].matched++;
+	t->state.script.events[0].fired = true;
+	vclock_advance(&t->state.clock, &p);
+	ms_journal_append(&t->journal, ms_journal_entry_new(
+		&(struct ms_journal_fields){.retry_after = -1}), &evicted);
+}
+
+
+static void assert_same_snapshot(const cJSON *a, const cJSON *b)
+{
+	if (!cJSON_Compare(a, b, true)) {
+		char *ta = cJSON_Print(a), *tb = cJSON_Print(b);
+		fprintf(stderr, "one:\n%s\nother:\n%s\n", ta, tb);
+		free(ta);
+		free(tb);
+		fail_msg("the tenants differ");
+	}
+}
+
+
+/* A tenant reset, twice, is each time what a fresh one of the same name
+ * is: the same ids, secrets, stream, times, counters and journal. */
+static void test_tenant_reset_equals_fresh(void **state)
+{
+	cJSON *doc = ms_scenario_parse(scripted_text, strlen(scripted_text),
+				       NULL);
+	struct ms_scenario_opts opts = {true, 7, NULL};
+	struct ms_registry reg;
+	struct ms_tenant *t, *fresh;
+	cJSON *made, *reset;
+
+	(void)state;
+	assert_non_null(doc);
+	assert_int_equal(ms_registry_init(&reg, doc, &opts, 4, 16), 0);
+	assert_int_equal(ms_registry_acquire(&reg, "r", true, &t),
+			 MS_ACQUIRE_OK);
+	made = snapshot(t);
+	for (int round = 0; round < 2; round++) {
+		use(t);
+		reset = snapshot(t);
+		assert_false(cJSON_Compare(made, reset, true));
+		cJSON_Delete(reset);
+		assert_int_equal(ms_tenant_reset(&reg, t), 0);
+		reset = snapshot(t);
+		assert_same_snapshot(made, reset);
+		cJSON_Delete(reset);
+	}
+	/* And a tenant of that name made afresh. */
+	assert_int_equal(ms_registry_drop(&reg, "r"), 0);
+	assert_int_equal(ms_registry_acquire(&reg, "r", true, &fresh),
+			 MS_ACQUIRE_OK);
+	reset = snapshot(fresh);
+	assert_same_snapshot(made, reset);
+	cJSON_Delete(reset);
+	cJSON_Delete(made);
+	ms_registry_put(&reg, fresh);
+	ms_registry_put(&reg, t);
+	ms_registry_release(&reg);
+	cJSON_Delete(doc);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_tenant_limit_both_sides),
 		cmocka_unit_test(test_tenant_drop_while_held),
 		cmocka_unit_test(test_tenant_reset_restores_scenario),
+		cmocka_unit_test(test_tenant_reset_equals_fresh),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

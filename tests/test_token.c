@@ -481,6 +481,118 @@ static void test_token_store_rekey_retires_old(void **state)
 }
 
 
+/* A fill that gives copy 1 a new id and a secret of the same length
+ * (its first 11 characters changed), and fails on copy fail_at. */
+struct fill_arg {
+	size_t calls;
+	size_t fail_at;
+	const char *id_for_1;
+};
+
+static int fill_some(struct ms_token *copy, size_t index, void *arg)
+{
+	struct fill_arg *f = arg;
+
+	f->calls++;
+	if (index == f->fail_at)
+		return -1;
+	if (index == 1) {
+		strcpy(copy->id, f->id_for_1);
+		memcpy(copy->secret, "dmac_filled", strlen("dmac_filled"));
+	}
+	return 0;
+}
+
+
+static void test_token_store_copy_shares_nothing(void **state)
+{
+	struct ms_token_store src, dst;
+	struct ms_token *a = tok_new("id-a", "dmac_old", "alpha");
+	struct ms_token *b = tok_new("id-b", "dmac_secretB", "beta");
+	struct fill_arg f = {0, 99, "id-new"};
+	enum ms_secret_match m;
+
+	(void)state;
+	free(b->created_by);
+	b->created_by = NULL;
+	ms_token_store_init(&src);
+	assert_int_equal(ms_token_store_add(&src, a), 0);
+	assert_int_equal(ms_token_store_add(&src, b), 0);
+	assert_int_equal(ms_token_store_rekey(&src, a, strdup("dmac_new")), 0);
+	assert_int_equal(ms_token_store_copy(&dst, &src, fill_some, &f), 0);
+	assert_int_equal(f.calls, 2);
+	assert_int_equal(dst.count, 2);
+
+	/* Equal, but nowhere the same memory. */
+	assert_string_equal(dst.items[0]->id, "id-a");
+	assert_string_equal(dst.items[0]->secret, "dmac_new");
+	assert_ptr_not_equal(dst.items[0], a);
+	assert_ptr_not_equal(dst.items[0]->secret, a->secret);
+	assert_ptr_not_equal(dst.items[0]->label, a->label);
+	assert_null(dst.items[1]->created_by);
+
+	/* The fill's changes are what the copy is found by. */
+	assert_string_equal(dst.items[1]->secret, "dmac_filledB");
+	assert_ptr_equal(ms_token_store_by_id(&dst, "id-new"), dst.items[1]);
+	assert_null(ms_token_store_by_id(&dst, "id-b"));
+	assert_ptr_equal(ms_token_store_by_secret(&dst, "dmac_filledB", &m),
+			 dst.items[1]);
+	assert_null(ms_token_store_by_secret(&dst, "dmac_secretB", &m));
+	/* The retired secret is not copied. */
+	assert_null(ms_token_store_by_secret(&dst, "dmac_old", &m));
+
+	/* Change the copy: the source does not see it, and the other way. */
+	dst.items[0]->revoked = true;
+	assert_int_equal(ms_token_store_rekey(&dst, dst.items[0],
+					      strdup("dmac_third")), 0);
+	assert_false(a->revoked);
+	assert_string_equal(a->secret, "dmac_new");
+	assert_null(ms_token_store_by_secret(&src, "dmac_third", &m));
+	b->revoked = true;
+	assert_false(dst.items[1]->revoked);
+
+	/* Freed apart: ASan tells if anything was shared. */
+	ms_token_store_release(&src);
+	assert_ptr_equal(ms_token_store_by_secret(&dst, "dmac_new", &m),
+			 dst.items[0]);
+	assert_int_equal(m, MS_SECRET_RETIRED);
+	assert_string_equal(dst.items[1]->label, "beta");
+	/* A token added after the copy lives beside the block's. */
+	assert_int_equal(ms_token_store_add(&dst, tok_new("id-c", "dmac_c",
+							  "gamma")), 0);
+	assert_ptr_equal(ms_token_store_by_id(&dst, "id-c"), dst.items[2]);
+	ms_token_store_release(&dst);
+}
+
+
+/* A fill that fails, or copies that end up with one id, fail the copy
+ * and leave the destination empty. */
+static void test_token_store_copy_failures(void **state)
+{
+	struct ms_token_store src, dst;
+	struct fill_arg fails = {0, 1, "id-x"};
+	struct fill_arg same_id = {0, 99, "id-a"};
+
+	(void)state;
+	ms_token_store_init(&src);
+	assert_int_equal(ms_token_store_add(
+		&src, tok_new("id-a", "dmac_secretA", "alpha")), 0);
+	assert_int_equal(ms_token_store_add(
+		&src, tok_new("id-b", "dmac_secretB", "beta")), 0);
+	assert_int_equal(ms_token_store_copy(&dst, &src, fill_some, &fails),
+			 -1);
+	assert_int_equal(dst.count, 0);
+	assert_null(dst.block);
+	assert_int_equal(ms_token_store_copy(&dst, &src, fill_some,
+					     &same_id), -1);
+	assert_int_equal(dst.count, 0);
+	assert_int_equal(ms_token_store_copy(&dst, &src, NULL, NULL), 0);
+	assert_int_equal(dst.count, 2);
+	ms_token_store_release(&dst);
+	ms_token_store_release(&src);
+}
+
+
 static void test_token_status_over_time(void **state)
 {
 	struct ms_token *t = tok_new("id-a", "dmac_x", "alpha");
@@ -627,6 +739,8 @@ int main(void)
 		cmocka_unit_test(test_token_store_add_and_find),
 		cmocka_unit_test(test_token_store_refuses_duplicates),
 		cmocka_unit_test(test_token_store_rekey_retires_old),
+		cmocka_unit_test(test_token_store_copy_shares_nothing),
+		cmocka_unit_test(test_token_store_copy_failures),
 		cmocka_unit_test(test_token_status_over_time),
 		cmocka_unit_test(test_token_to_json_fields),
 		cmocka_unit_test(test_token_store_large),

@@ -78,8 +78,9 @@ int main(int argc, char **argv)
 	snprintf(auth, sizeof(auth), "Bearer %s", argv[2]);
 	snprintf(path, sizeof(path), "/jsm/assets/workspace/%s/v1/"
 		 "datamanager/client/info", argv[3]);
-	ms_registry_init(&srv.registry, doc, &opts, 8,
-			 MS_JOURNAL_LIMIT_DEFAULT);
+	if (ms_registry_init(&srv.registry, doc, &opts, 8,
+			     MS_JOURNAL_LIMIT_DEFAULT) < 0)
+		return 1;
 	srv.max_body = MS_MAX_BODY_DEFAULT;
 	per_thread = atol(argv[5]) / threads;
 	clock_gettime(CLOCK_MONOTONIC, &a);

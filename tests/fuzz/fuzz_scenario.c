@@ -7,7 +7,10 @@
  * and dumped back with ms_scenario_from_state(). The checks promise that
  * an accepted document applies: one that does not is a finding, reported
  * by abort(). So is a dump that the checks refuse, since the control
- * plane's GET /__mock/state answers with it for loading back.
+ * plane's GET /__mock/state answers with it for loading back, and a
+ * copy of the document's template (how tenants are made) that differs
+ * from the applied state (compared when the clock has a fixed start:
+ * one that starts "now" starts at each copy's own time).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +62,37 @@ static void check_dump(const cJSON *dump)
 }
 
 
+/* The template's copy for opts' tenant must be st, applied for it. */
+static void check_template(const cJSON *doc, struct ms_state *st,
+			   const struct ms_scenario_opts *opts)
+{
+	struct ms_scenario_error err;
+	struct ms_template tpl;
+	struct ms_state copy;
+	cJSON *a, *b;
+
+	if (ms_template_init(&tpl, doc, opts, &err) < 0)
+		finding("an accepted scenario makes no template", &err);
+	if (ms_template_apply(&tpl, opts, &copy) < 0)
+		finding("a template does not copy", &err);
+	if (!tpl.clock_now) {
+		vclock_freeze(&st->clock, true);
+		copy.clock = st->clock;
+		a = ms_scenario_from_state(st);
+		b = ms_scenario_from_state(&copy);
+		if (a && b && !cJSON_Compare(a, b, true)) {
+			fprintf(stderr, "fuzz_scenario: the template's copy "
+				"differs from the applied state\n");
+			abort();
+		}
+		cJSON_Delete(a);
+		cJSON_Delete(b);
+	}
+	ms_state_release(&copy);
+	ms_template_release(&tpl);
+}
+
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ms_scenario_opts opts = {true, 1, "fuzz"};
@@ -76,6 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dump)
 		check_dump(dump);
 	cJSON_Delete(dump);
+	check_template(doc, &st, &opts);
 	ms_state_release(&st);
 	cJSON_Delete(doc);
 	return 0;

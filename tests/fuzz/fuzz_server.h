@@ -79,8 +79,11 @@ static void fuzz_server_init(void)
 	}
 	fuzz_srv.scenario_name = "default";
 	fuzz_srv.max_body = MS_MAX_BODY_DEFAULT;
-	ms_registry_init(&fuzz_srv.registry, fuzz_scenario_doc, &opts,
-			 FUZZ_TENANTS_MAX, FUZZ_JOURNAL_LIMIT);
+	if (ms_registry_init(&fuzz_srv.registry, fuzz_scenario_doc, &opts,
+			     FUZZ_TENANTS_MAX, FUZZ_JOURNAL_LIMIT) < 0) {
+		fprintf(stderr, "fuzz: the scenario does not apply\n");
+		exit(1);
+	}
 }
 
 
