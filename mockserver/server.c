@@ -391,11 +391,12 @@ static int on_request(struct mg_connection *conn)
 		write_fault(conn, &resp, strcmp(req.method, "HEAD") == 0);
 	else
 		write_response(conn, &resp, strcmp(req.method, "HEAD") == 0);
-	ms_log(MS_LOG_INFO, "%s %s %d %s%s%s %lldus", req.method, req.path,
-	       resp.status, resp.reason ? resp.reason : "-",
-	       resp.fault ? " fault=" : "",
-	       resp.fault ? ms_fault_name(resp.fault) : "",
-	       (long long)(ms_mono_us() - started));
+	if (ms_log_enabled(MS_LOG_INFO))   /* spare the clock when quiet */
+		ms_log(MS_LOG_INFO, "%s %s %d %s%s%s %lldus", req.method,
+		       req.path, resp.status, resp.reason ? resp.reason : "-",
+		       resp.fault ? " fault=" : "",
+		       resp.fault ? ms_fault_name(resp.fault) : "",
+		       (long long)(ms_mono_us() - started));
 	cJSON_Delete(resp.body);
 	free(body);
 	return resp.status;
