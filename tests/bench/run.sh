@@ -33,8 +33,13 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/dm-bench.XXXXXX") || exit 1
 pid=""
 url=""
 
+pid_10=""
+pid_100000=""
+
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	for p in "$pid" "$pid_10" "$pid_100000"; do
+		[ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -148,7 +153,8 @@ gen_scenario() {
 median() {
 	sort -n | awk '{ v[NR] = $1 } END {
 		if (NR == 0) { print 0; exit }
-		print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.0f\n", m
 	}'
 }
 
@@ -255,31 +261,52 @@ echo
 echo "4. scale"
 echo "  method: wrk -t1 -c4 -d${SCALE_DURATION}s --latency on client/info" \
     "with the middle token of a generated scenario (seeded secrets)," \
-    "after the tenant is made and a 1 s warm-up"
+    "after the tenant is made and a 1 s warm-up;"
+echo "  both servers up at once, measured in turns, $ROUNDS rounds, medians"
 for n in 10 100000; do
 	gen_scenario "$tmp/tokens-$n.json" "$n" 42
 	start "scale-$n" "$bin" -p 0 --ready-file "$tmp/scale-$n.ready" \
 	    --log-level warn -s "$tmp/tokens-$n.json"
+	eval "pid_$n=\$pid url_$n=\$url"
+	pid=""
 	secret=$(cat "$tmp/tokens-$n.json.secret")
 	curl -s -o /dev/null -H "Authorization: Bearer $secret" \
 	    "$url$GW/client/info"
 	wrk -t1 -c4 -d1s -H "Authorization: Bearer $secret" \
 	    "$url$GW/client/info" >/dev/null 2>&1
-	wrk_run "$tmp/wrk-scale-$n" -t1 -c4 -d"${SCALE_DURATION}s" \
-	    --latency -H "Authorization: Bearer $secret" \
-	    "$url$GW/client/info"
-	stop
+	: >"$tmp/p50-$n" ; : >"$tmp/p99-$n" ; : >"$tmp/rps-$n"
 done
+round=0
+while [ $round -lt "$ROUNDS" ]; do
+	round=$((round + 1))
+	for n in 10 100000; do
+		eval "u=\$url_$n"
+		secret=$(cat "$tmp/tokens-$n.json.secret")
+		wrk_run "$tmp/wrk-scale-$n" -t1 -c4 -d"${SCALE_DURATION}s" \
+		    --latency -H "Authorization: Bearer $secret" \
+		    "$u$GW/client/info"
+		latency_us "$tmp/wrk-scale-$n" 50 >>"$tmp/p50-$n"
+		echo >>"$tmp/p50-$n"
+		latency_us "$tmp/wrk-scale-$n" 99 >>"$tmp/p99-$n"
+		echo >>"$tmp/p99-$n"
+		rps "$tmp/wrk-scale-$n" >>"$tmp/rps-$n"
+		echo >>"$tmp/rps-$n"
+	done
+done
+kill "$pid_10" "$pid_100000" 2>/dev/null
+wait "$pid_10" "$pid_100000" 2>/dev/null
+pid_10=""
+pid_100000=""
 for p in 50 99; do
-	small=$(latency_us "$tmp/wrk-scale-10" $p)
-	large=$(latency_us "$tmp/wrk-scale-100000" $p)
+	small=$(median <"$tmp/p$p-10")
+	large=$(median <"$tmp/p$p-100000")
 	figure "p$p, 10 tokens" "$small" us "" ""
 	figure "p$p, 100,000 tokens" "$large" us "" ""
 	figure "p$p ratio 100,000 / 10" "$(ratio "$large" "$small")" "" \
 	    "< 1.2" "v < 1.2"
 done
 figure "throughput, 10 / 100,000 tokens" \
-    "$(rps "$tmp/wrk-scale-10")/$(rps "$tmp/wrk-scale-100000")" req/s "" ""
+    "$(median <"$tmp/rps-10")/$(median <"$tmp/rps-100000")" req/s "" ""
 
 echo "  method: 21 POST /__mock/reset on a tenant of 1,000 tokens; the" \
     "median of curl's total (a new connection each time: what a test"
