@@ -112,7 +112,15 @@ int scn_v_method(struct check *ck, const cJSON *v)
 int scn_v_glob(struct check *ck, const cJSON *v)
 {
 	const char *s = cJSON_IsString(v) ? v->valuestring : "";
+	size_t segments = 1;
 
+	/* Counted as the matcher does, past a leading '/'. */
+	for (const char *p = s + (s[0] == '/'); (p = strchr(p, '/')) != NULL;
+	     p++)
+		segments++;
+	if (segments > MS_GLOB_SEGMENTS_MAX)
+		return scn_fail(ck, "expected a path pattern of at most %d "
+				"segments", MS_GLOB_SEGMENTS_MAX);
 	if ((s[0] == '/' || s[0] == '*') && !strpbrk(s, " \t\r\n?#"))
 		return 0;
 	return scn_fail(ck, "expected a path pattern starting with '/' or "

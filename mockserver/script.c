@@ -17,6 +17,8 @@ static bool segment_match(const char *pat, size_t plen, const char *seg,
 {
 	char p[256], s[256];
 
+	if (plen == slen && memcmp(pat, seg, plen) == 0)
+		return true;             /* the common case: a literal */
 	if (plen >= sizeof(p) || slen >= sizeof(s))
 		return false;
 	memcpy(p, pat, plen);
@@ -27,46 +29,119 @@ static bool segment_match(const char *pat, size_t plen, const char *seg,
 }
 
 
+/* Split text at '/' into at most max segments (there is always one);
+ * returns the count, or 0 when there are more. */
+static size_t split(const char *text, const char **seg, size_t *len,
+		    size_t max)
+{
+	size_t n = 0;
+
+	for (;;) {
+		if (n == max)
+			return 0;
+		seg[n] = text;
+		len[n] = strcspn(text, "/");
+		text += len[n];
+		n++;
+		if (!*text)
+			return n;
+		text++;
+	}
+}
+
+
+static bool is_any(const char *seg, size_t len)
+{
+	return len == 2 && seg[0] == '*' && seg[1] == '*';
+}
+
+
 /*
  * Segment by segment: "**" takes any number of segments (none included),
- * anything else one segment through fnmatch. Both start past a '/'.
+ * anything else one segment through fnmatch; a trailing "**" also
+ * matches when the path has no segment left for it.
+ *
+ * Matching the segments one by one and trying every split for each
+ * "**" takes time exponential in the number of "**": ten of them against
+ * a path of forty segments never finished. Instead, for the pattern's
+ * segments from the last to the first, a row says which path suffixes
+ * the rest of the pattern matches: time is segments times segments, and
+ * memory two rows.
  */
-static bool glob_segments(const char *pat, const char *path, int depth)
-{
-	size_t plen = strcspn(pat, "/");
-	size_t slen = strcspn(path, "/");
+#define GLOB_SEGMENTS_MAX MS_GLOB_SEGMENTS_MAX   /* in a pattern */
+#define PATH_SEGMENTS_MAX 8192                   /* in a path */
+#define ON_STACK 64                /* path segments matched without malloc */
 
-	if (depth > 32)
-		return false;
-	if (plen == 2 && strncmp(pat, "**", 2) == 0) {
-		const char *rest = pat[2] ? pat + 3 : NULL;
-		if (!rest)
-			return true;
-		for (const char *p = path;; p += strcspn(p, "/") + 1) {
-			if (glob_segments(rest, p, depth + 1))
-				return true;
-			if (!strchr(p, '/'))
-				return false;
+/* Path segments, and the two rows, for n segments. */
+struct glob_work {
+	const char **seg;
+	size_t *len;
+	bool *next, *row;
+};
+
+static bool glob_rows(const char **pseg, const size_t *plen, size_t m,
+		      struct glob_work *w, size_t n)
+{
+	bool *next = w->next, *row = w->row, *swap;
+
+	/* next[j]: the pattern past segment i matches path segments j..n-1
+	 * (j == n: none left). With the whole pattern used, only none. */
+	memset(next, 0, n + 1);
+	next[n] = true;
+	for (size_t i = m; i-- > 0;) {
+		bool any = is_any(pseg[i], plen[i]), later = false;
+		/* With no path left, only a trailing "**" still matches. */
+		row[n] = any && i == m - 1;
+		for (size_t j = n; j-- > 0;) {
+			if (any && i == m - 1)
+				row[j] = true;
+			else if (any)    /* take none, or segment j and on */
+				row[j] = (later = later || next[j]);
+			else
+				row[j] = next[j + 1] &&
+					 segment_match(pseg[i], plen[i],
+						       w->seg[j], w->len[j]);
 		}
+		swap = next;
+		next = row;
+		row = swap;
 	}
-	if (!segment_match(pat, plen, path, slen))
-		return false;
-	/* A trailing "**" may stand for no segment at all. */
-	if (!path[slen] && pat[plen] && strcmp(pat + plen + 1, "**") == 0)
-		return true;
-	if (!pat[plen] || !path[slen])
-		return !pat[plen] && !path[slen];
-	return glob_segments(pat + plen + 1, path + slen + 1, depth + 1);
+	return next[0];
 }
 
 
 bool ms_glob_match(const char *pattern, const char *path)
 {
+	const char *pseg[GLOB_SEGMENTS_MAX], *sseg[ON_STACK];
+	size_t plen[GLOB_SEGMENTS_MAX], slen[ON_STACK];
+	bool rows[2][ON_STACK + 1], ok;
+	struct glob_work w = {sseg, slen, rows[0], rows[1]};
+	size_t m, n = 1;
+	void *heap = NULL;
+
 	if (*pattern == '/')
 		pattern++;
 	if (*path == '/')
 		path++;
-	return glob_segments(pattern, path, 0);
+	m = split(pattern, pseg, plen, GLOB_SEGMENTS_MAX);
+	for (const char *p = path; (p = strchr(p, '/')) != NULL; p++)
+		n++;
+	if (m == 0 || n > PATH_SEGMENTS_MAX)
+		return false;
+	if (n > ON_STACK) {
+		heap = malloc(n * (sizeof(*w.seg) + sizeof(*w.len)) +
+			      2 * (n + 1));
+		if (!heap)
+			return false;
+		w.seg = heap;
+		w.len = (size_t *)(w.seg + n);
+		w.next = (bool *)(w.len + n);
+		w.row = w.next + n + 1;
+	}
+	split(path, w.seg, w.len, n);
+	ok = glob_rows(pseg, plen, m, &w, n);
+	free(heap);
+	return ok;
 }
 
 

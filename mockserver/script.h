@@ -98,7 +98,12 @@ const char *ms_fault_name(enum ms_fault f);
 void ms_script_init(struct ms_script *s);
 void ms_script_release(struct ms_script *s);
 
-/* Does the glob pattern match the whole path? */
+/* Does the glob pattern match the whole path? "*" matches within one
+ * segment, "**" any number of segments. In time the product of the two
+ * segment counts; a pattern of more than MS_GLOB_SEGMENTS_MAX segments
+ * (the scenario checks refuse them) or a path of more than 8192 matches
+ * nothing. */
+#define MS_GLOB_SEGMENTS_MAX 64
 bool ms_glob_match(const char *pattern, const char *path);
 bool ms_match_fits(const struct ms_match *m, const struct ms_subject *subj);
 

@@ -807,6 +807,17 @@ static void test_scenario_rule_match_refusals(void **state)
 		  { "m-path.json", 2, 53, "rules[0].match.path",
 		    "expected a path pattern starting with '/' or '*'" } },
 		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"fault\": \"reset\", "
+		  "\"match\": {\"path\": \""
+		  "/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**"
+		  "/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**"
+		  "/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**"
+		  "/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**"
+		  "\"}}\n"
+		  "]}\n",
+		  { "m-path-long.json", 2, 53, "rules[0].match.path",
+		    "expected a path pattern of at most 64 segments" } },
+		{ "{\"rules\": [\n"
 		  "  {\"name\": \"a\", \"respond\": {\"status\": 503, "
 		  "\"headers\": {\"Retry After\": \"2\"}}}\n"
 		  "]}\n",
