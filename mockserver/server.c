@@ -207,8 +207,12 @@ static void head_text(struct mg_connection *conn,
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	char date[MS_HTTP_DATE_BUFSZ], num[24];
 
+	/* Never the client's text: civetweb takes whatever follows the
+	 * path as the version ("GET /x a HTTP/1.1<CR><LF>Host: ..."), and
+	 * echoing it would let a client write our status line and headers. */
 	put(o, "HTTP/", 5);
-	put_str(o, ri->http_version ? ri->http_version : "1.1");
+	put_str(o, ri->http_version && strcmp(ri->http_version, "1.0") == 0
+			   ? "1.0" : "1.1");
 	snprintf(num, sizeof(num), " %d ", resp->status);
 	put_str(o, num);
 	put_str(o, mg_get_response_code_text(conn, resp->status));
