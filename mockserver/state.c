@@ -539,28 +539,39 @@ struct ms_token *ms_state_token_create(struct ms_state *st,
 				       const char *expiry,
 				       const char *created_by)
 {
-	struct ms_token *t = token_new(st, label, type, expiry, created_by);
+	/* A seeded stream starts again when a state document is put back,
+	 * and then draws the ids and secrets of the tokens made since: draw
+	 * again past them (the stream moves on with every draw). */
+	size_t tries = st->tokens.count + 8;
 
-	if (!t)
-		return NULL;
-	if (ms_token_store_add(&st->tokens, t) < 0) {
+	while (tries-- > 0) {
+		struct ms_token *t = token_new(st, label, type, expiry,
+					       created_by);
+		if (!t)
+			return NULL;
+		if (ms_token_store_add(&st->tokens, t) == 0)
+			return t;
 		ms_token_free(t);
-		return NULL;
 	}
-	return t;
+	return NULL;
 }
 
 
 int ms_state_token_regenerate(struct ms_state *st, struct ms_token *tok)
 {
-	char *secret = ms_token_secret_new(&st->rng, tok->type);
+	size_t tries = st->tokens.count + 8; /* see ms_state_token_create */
 	struct ms_period p;
+	char *secret;
 
-	if (!secret)
-		return -1;
-	if (ms_token_store_rekey(&st->tokens, tok, secret) < 0) {
+	for (;;) {
+		secret = ms_token_secret_new(&st->rng, tok->type);
+		if (!secret)
+			return -1;
+		if (ms_token_store_rekey(&st->tokens, tok, secret) == 0)
+			break;
 		free(secret);
-		return -1;
+		if (tries-- == 0)
+			return -1;
 	}
 	/* createdAt stays: the token is the same one, with a new life. */
 	tok->expires_at = vclock_now(&st->clock);
