@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include "handlers.h"
+#include "text.h"
 
 #define GW "/jsm/assets/workspace/{}/v1/datamanager"
 
@@ -38,6 +39,11 @@ static const char *required_string(struct ms_call *call, const cJSON *body,
 	if (!s || !s[strspn(s, " \t\r\n")]) {
 		ms_fail(call->resp, 400, "validation_failed", key,
 			"%s is required and must be a non-blank string", key);
+		return NULL;
+	}
+	if (!ms_utf8_valid(s, strlen(s))) {   /* it is echoed back */
+		ms_fail(call->resp, 400, "validation_failed", key,
+			"%s must be valid UTF-8", key);
 		return NULL;
 	}
 	return s;
@@ -88,9 +94,10 @@ static int optional_strings(struct ms_call *call, const cJSON *body)
 	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(body,
 								  keys[i]);
-		if (v && !cJSON_IsNull(v) && !cJSON_IsString(v)) {
+		if (v && !cJSON_IsNull(v) && (!cJSON_IsString(v) ||
+		    !ms_utf8_valid(v->valuestring, strlen(v->valuestring)))) {
 			ms_fail(call->resp, 400, "validation_failed", keys[i],
-				"%s must be a string", keys[i]);
+				"%s must be a string of valid UTF-8", keys[i]);
 			return -1;
 		}
 	}

@@ -334,6 +334,29 @@ static int role_members(struct ms_call *call, const cJSON *body,
 }
 
 
+/*
+ * A role update takes "users" and "groups" and nothing else: a misspelt
+ * key would otherwise read as an empty list and take the role from
+ * everyone who held it ({} still empties a role, on purpose). Returns
+ * false after answering 400.
+ */
+static bool role_keys_ok(struct ms_call *call, const cJSON *body)
+{
+	const cJSON *item;
+
+	cJSON_ArrayForEach(item, body) {
+		if (strcmp(item->string, "users") != 0 &&
+		    strcmp(item->string, "groups") != 0) {
+			ms_fail(call->resp, 400, "validation_failed",
+				item->string, "Unknown key '%s': a role "
+				"update takes users and groups", item->string);
+			return false;
+		}
+	}
+	return true;
+}
+
+
 static void put_role(struct ms_call *call)
 {
 	struct ms_role *r = ms_state_role(&call->tenant->state,
@@ -349,7 +372,8 @@ static void put_role(struct ms_call *call)
 	body = ms_call_json_object(call);
 	if (!body)
 		return;
-	if (role_members(call, body, "users", false, &users) == 0 &&
+	if (role_keys_ok(call, body) &&
+	    role_members(call, body, "users", false, &users) == 0 &&
 	    role_members(call, body, "groups", true, &groups) == 0) {
 		ms_strv_clear(&r->users);
 		ms_strv_clear(&r->groups);

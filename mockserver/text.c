@@ -88,6 +88,20 @@ int ms_json_screen(const char *text, size_t len, const char **why)
 }
 
 
+bool ms_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = p[i] < 0x80 ? 1 : ms_utf8_seq_len(p + i, len - i);
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+
 char *ms_text_clean(const char *s, size_t len, size_t max,
 		    bool keep_newlines, bool *cut)
 {

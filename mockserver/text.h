@@ -30,6 +30,9 @@ size_t ms_utf8_seq_len(const unsigned char *p, size_t avail);
  */
 int ms_json_screen(const char *text, size_t len, const char **why);
 
+/* Is s (len bytes) valid UTF-8 throughout? */
+bool ms_utf8_valid(const char *s, size_t len);
+
 /*
  * A copy of at most max bytes of s (len bytes) that is valid UTF-8: each
  * invalid byte becomes U+FFFD, control characters become '?' unless

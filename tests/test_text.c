@@ -31,6 +31,18 @@ static void test_text_join(void **state)
 }
 
 
+static void test_text_utf8_valid(void **state)
+{
+	(void)state;
+	assert_true(ms_utf8_valid("", 0));
+	assert_true(ms_utf8_valid("job \xc3\xa9\xe2\x82\xac", 9));
+	assert_false(ms_utf8_valid("\xe9", 1));
+	assert_false(ms_utf8_valid("a\xc3", 2));          /* cut short */
+	assert_false(ms_utf8_valid("\xc0\xaf", 2));       /* overlong */
+	assert_false(ms_utf8_valid("\xed\xa0\x80", 3));   /* surrogate */
+}
+
+
 static void test_text_clean(void **state)
 {
 	bool cut;
@@ -94,6 +106,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_join),
+		cmocka_unit_test(test_text_utf8_valid),
 		cmocka_unit_test(test_text_clean),
 		cmocka_unit_test(test_text_screen),
 		cmocka_unit_test(test_text_count),
