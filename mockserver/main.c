@@ -240,6 +240,14 @@ static int cmd_check(int argc, char **argv)
 	char msg[1536];
 	int failed = 0;
 
+	if (argc == 1 && (strcmp(argv[0], "--help") == 0 ||
+			  strcmp(argv[0], "-h") == 0)) {
+		printf("usage: dm-mockserver check SCENARIO...\n"
+		       "Load each scenario file as the server would and say "
+		       "what is wrong, at its\nline and column. Exit 0 when "
+		       "all are valid, 1 when one is not, 2 on misuse.\n");
+		return 0;
+	}
 	if (argc < 1) {
 		fprintf(stderr, "usage: dm-mockserver check SCENARIO...\n");
 		return 2;

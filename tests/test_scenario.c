@@ -1267,6 +1267,21 @@ static void test_scenario_check_command_refuses_invalid_utf8(void **state)
 }
 
 
+/* `check --help` explains itself rather than look for a file of that
+ * name; `check` alone is misuse. */
+static void test_scenario_check_command_help(void **state)
+{
+	char cmd[PATH_MAX + 64], out[4096];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s check --help 2>&1", server_bin());
+	assert_int_equal(run_cmd(cmd, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "usage: dm-mockserver check SCENARIO"));
+	snprintf(cmd, sizeof(cmd), "%s check 2>&1", server_bin());
+	assert_int_equal(run_cmd(cmd, out, sizeof(out)), 2);
+}
+
+
 /* ---- Rate limit and expectations ---------------------------------------- */
 
 static void test_scenario_rate_limit_refusals(void **state)
@@ -1721,6 +1736,7 @@ int main(void)
 		cmocka_unit_test(test_scenario_parse_refuses_invalid_utf8),
 		cmocka_unit_test(
 			test_scenario_check_command_refuses_invalid_utf8),
+		cmocka_unit_test(test_scenario_check_command_help),
 		cmocka_unit_test(test_scenario_error_format),
 	};
 
