@@ -123,6 +123,7 @@ static int reports_writable(const struct run_options *o)
 	const char *paths[] = {o->report_xml, o->report_json};
 
 	for (size_t i = 0; i < 2; i++) {
+		bool existed = paths[i] && access(paths[i], F_OK) == 0;
 		FILE *f = paths[i] ? fopen(paths[i], "a") : NULL;
 		if (paths[i] && !f) {
 			fprintf(stderr, "dm-mockserver run: cannot write "
@@ -131,6 +132,10 @@ static int reports_writable(const struct run_options *o)
 		}
 		if (f)
 			fclose(f);
+		/* The check leaves no empty report behind, should the run
+		 * stop before writing one (exit 2). */
+		if (f && !existed)
+			unlink(paths[i]);
 	}
 	return 0;
 }

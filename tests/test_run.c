@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,6 +471,26 @@ static void test_run_invalid_scenario(void **state)
 }
 
 
+/* A run that stops before the client (exit 2) leaves no empty report
+ * where there was none. */
+static void test_run_invalid_scenario_no_report(void **state)
+{
+	struct run *r = *state;
+	char xml[PATH_MAX];
+	const char *bad[] = {"run", "-s", r->json, "--report", xml, "--",
+		"true", NULL};
+	FILE *f = fopen(r->json, "w");
+
+	assert_non_null(f);
+	fputs("{\"users\": [{\"accountId\": 7}]}\n", f);
+	assert_int_equal(fclose(f), 0);
+	snprintf(xml, sizeof(xml), "%s.absent.xml", r->xml);
+	unlink(xml);
+	assert_int_equal(spawn(bad, r->log), 2);
+	assert_int_equal(access(xml, F_OK), -1);
+}
+
+
 #define RUN_TEST(fn) \
 	cmocka_unit_test_setup_teardown(fn, run_setup, run_teardown)
 
@@ -492,6 +513,7 @@ int main(void)
 		RUN_TEST(test_run_client_past_timeout),
 		RUN_TEST(test_run_without_client),
 		RUN_TEST(test_run_invalid_scenario),
+		RUN_TEST(test_run_invalid_scenario_no_report),
 	};
 
 	return cmocka_run_group_tests_name("run", tests, NULL, NULL);
