@@ -95,6 +95,18 @@ static void test_dispatch_control_admin_key(void **state)
 	assert_string_equal(resp.reason, "unauthenticated");
 	cJSON_Delete(resp.body);
 
+	/* White space around a header's value is not part of it (RFC 9110),
+	 * but only white space. */
+	get("/__mock/health", false, "the-admin-key \t", &resp);
+	assert_int_equal(resp.status, 200);
+	cJSON_Delete(resp.body);
+	get("/__mock/health", false, "the-admin-key x", &resp);
+	assert_int_equal(resp.status, 401);
+	cJSON_Delete(resp.body);
+	get("/__mock/health", false, "the-admin-ke", &resp);
+	assert_int_equal(resp.status, 401);
+	cJSON_Delete(resp.body);
+
 	/* With a key set, loopback needs it too. */
 	get("/__mock/health", true, NULL, &resp);
 	assert_int_equal(resp.status, 401);
