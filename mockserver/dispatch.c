@@ -87,7 +87,7 @@ static bool path_match(const char *pattern, const char *path,
 	int np = 0;
 
 	while (*pattern && *path) {
-		if (strncmp(pattern, "{}", 2) == 0) {
+		if (pattern[0] == '{' && pattern[1] == '}') {
 			size_t n = strcspn(path, "/");
 			if (n == 0 || n >= MS_PARAM_LEN || np >= MS_PARAMS_MAX)
 				return false;
@@ -752,13 +752,14 @@ static char *path_decode(const char *raw)
 }
 
 
-/* Does the path hold a "." or ".." segment? */
+/* Does the path hold a "." or ".." segment? One pass, as every request
+ * is checked. */
 static bool dot_segment(const char *path)
 {
 	for (const char *p = path; (p = strchr(p, '/')) != NULL; p++) {
-		size_t n = strcspn(p + 1, "/");
-		if ((n == 1 && p[1] == '.') ||
-		    (n == 2 && p[1] == '.' && p[2] == '.'))
+		const char *end = p + 1 + (p[1] == '.') + (p[1] == '.' &&
+							   p[2] == '.');
+		if (end > p + 1 && (*end == '/' || *end == '\0'))
 			return true;
 	}
 	return false;
@@ -804,6 +805,16 @@ static void dispatch_route(struct ms_call *call, const char *name,
 		}
 	}
 	serve_tenant(call, r, plane, name, started);
+}
+
+
+void ms_response_release(struct ms_response *resp)
+{
+	cJSON_Delete(resp->body);
+	free(resp->text);
+	resp->body = NULL;
+	resp->text = NULL;
+	resp->text_len = 0;
 }
 
 

@@ -46,6 +46,10 @@ struct ms_response {
 	const char *missing_permission;
 	char allow[64];           /* Allow, for a 405 */
 	cJSON *body;              /* owned; NULL for no body */
+	char *text;               /* owned: a body already printed, for the
+				   * hottest routes; set only when body is
+				   * NULL (ms_reply_members) */
+	size_t text_len;
 	ms_time_t date;           /* the tenant's virtual now, for Date */
 	bool has_date;
 	int nheaders;
@@ -68,12 +72,16 @@ struct ms_server {
 };
 
 /* Answer req into resp (which must be zeroed). Never fails: every
- * problem becomes an error response. The caller frees resp->body.
+ * problem becomes an error response. The caller frees the body with
+ * ms_response_release.
  * resp->date is the virtual now of the tenant the path names whenever
  * it exists (has_date); else the caller dates the answer by the wall
  * clock. */
 void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 		 struct ms_response *resp);
+
+/* Free what resp owns (its body, printed or not), leaving it empty. */
+void ms_response_release(struct ms_response *resp);
 
 /*
  * The virtual now of the tenant that path (as sent) names, for the Date

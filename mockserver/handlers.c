@@ -15,9 +15,48 @@
 
 void ms_reply(struct ms_response *resp, int status, cJSON *body)
 {
-	cJSON_Delete(resp->body);
+	ms_response_release(resp);
 	resp->status = status;
 	resp->body = body;
+}
+
+
+void ms_reply_members(struct ms_response *resp, int status,
+		      const struct ms_member *m, size_t n)
+{
+	size_t cap = 3, len = 0;
+	char *text;
+
+	for (size_t i = 0; i < n; i++)
+		cap += strlen(m[i].key) + 4 +
+		       (m[i].value ? MS_JSON_QUOTED_MAX(strlen(m[i].value))
+				   : 5);
+	if (!(text = malloc(cap))) {
+		ms_fail(resp, 503, "tenant_limit", NULL, "Out of memory");
+		return;
+	}
+	text[len++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(m[i].key);
+		if (i)
+			text[len++] = ',';
+		text[len++] = '"';
+		memcpy(text + len, m[i].key, k);
+		len += k;
+		text[len++] = '"';
+		text[len++] = ':';
+		if (m[i].value) {
+			len += ms_json_quote(text + len, m[i].value);
+		} else {
+			memcpy(text + len, "null", 4);
+			len += 4;
+		}
+	}
+	text[len++] = '}';
+	text[len] = '\0';
+	ms_reply(resp, status, NULL);
+	resp->text = text;
+	resp->text_len = len;
 }
 
 

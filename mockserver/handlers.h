@@ -79,6 +79,20 @@ void ms_fail_gateway_401(struct ms_response *resp, const char *reason);
 /* Answer status with body (ownership taken; may be NULL). */
 void ms_reply(struct ms_response *resp, int status, cJSON *body);
 
+/* A member of an answer written by ms_reply_members: value NULL is
+ * JSON null. */
+struct ms_member {
+	const char *key;          /* plain ASCII, written as it is */
+	const char *value;
+};
+
+/* Answer status with {"key":"value",...}, printed straight into
+ * resp->text: for routes every client calls all the time, where
+ * building a cJSON tree to print once cost more than the rest of the
+ * route. The bytes are those cJSON would print for the same object. */
+void ms_reply_members(struct ms_response *resp, int status,
+		      const struct ms_member *m, size_t n);
+
 /* Add a response header (cut to fit). */
 void ms_reply_header(struct ms_response *resp, const char *name,
 		     const char *value);

@@ -71,7 +71,7 @@ static enum body_read read_body(struct mg_connection *conn, size_t max,
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	bool sized = ri->content_length >= 0;
-	int64_t deadline = ms_mono_us() + BODY_DEADLINE_MS * 1000LL;
+	int64_t deadline;
 	size_t cap = sized ? (size_t)ri->content_length : 4096, n = 0;
 	enum body_read rc = BODY_OK;
 	char *buf;
@@ -87,6 +87,7 @@ static enum body_read read_body(struct mg_connection *conn, size_t max,
 		return BODY_OK;
 	if (!(buf = malloc(cap + 1)))
 		return BODY_NO_MEMORY;
+	deadline = ms_mono_us() + BODY_DEADLINE_MS * 1000LL;
 	while (rc == BODY_OK && !(sized && n == cap)) {
 		if (n == cap && (cap > max || body_grow(&buf, &cap, max) < 0)) {
 			rc = cap > max ? BODY_TOO_LARGE : BODY_NO_MEMORY;
@@ -187,6 +188,18 @@ static void put_str(struct out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
+/* v in decimal: the status and the length are written on every answer,
+ * where snprintf's format parsing showed in profiles. */
+static void put_uint(struct out *o, unsigned long long v)
+{
+	char digits[20], *p = digits + sizeof(digits);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	put(o, p, (size_t)(digits + sizeof(digits) - p));
+}
+
 /* "Name: value\r\n" when value is set. */
 static void put_header(struct out *o, const char *name, const char *value)
 {
@@ -205,7 +218,7 @@ static void head_text(struct mg_connection *conn,
 		      bool has_body, struct out *o)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
-	char date[MS_HTTP_DATE_BUFSZ], num[24];
+	char date[MS_HTTP_DATE_BUFSZ];
 
 	/* Never the client's text: civetweb takes whatever follows the
 	 * path as the version ("GET /x a HTTP/1.1<CR><LF>Host: ..."), and
@@ -213,15 +226,17 @@ static void head_text(struct mg_connection *conn,
 	put(o, "HTTP/", 5);
 	put_str(o, ri->http_version && strcmp(ri->http_version, "1.0") == 0
 			   ? "1.0" : "1.1");
-	snprintf(num, sizeof(num), " %d ", resp->status);
-	put_str(o, num);
+	put(o, " ", 1);
+	put_uint(o, (unsigned)resp->status);
+	put(o, " ", 1);
 	put_str(o, mg_get_response_code_text(conn, resp->status));
 	put(o, "\r\n", 2);
 	ms_time_http_date(resp->has_date ? resp->date : ms_wall_now(), date);
 	put_header(o, "Date", date);
 	put_header(o, "Content-Type", has_body ? "application/json" : NULL);
-	snprintf(num, sizeof(num), "%zu", body_len);
-	put_header(o, "Content-Length", num);
+	put_str(o, "Content-Length: ");
+	put_uint(o, body_len);
+	put(o, "\r\n", 2);
 	put_header(o, "X-Mock-Reason", resp->reason);
 	put_header(o, "X-Mock-Missing-Permission", resp->missing_permission);
 	put_header(o, "Allow", resp->allow);
@@ -242,30 +257,35 @@ static void head_text(struct mg_connection *conn,
 /*
  * Write the whole answer with one mg_write: status line, headers, blank
  * line, body (none for HEAD). One write is one packet under tcp_nodelay,
- * where civetweb's header calls send a line at a time. The body is
- * printed after room for the head, and moved up to meet it. Returns 0,
+ * where civetweb's header calls send a line at a time. A cJSON body is
+ * printed after room for the head and moved up to meet it; one printed
+ * already (resp->text) is copied there. Returns 0,
  * or -1 when out of memory or the peer is gone.
  */
 static int write_response(struct mg_connection *conn,
 			  const struct ms_response *resp, bool head)
 {
-	char stack[ANSWER_MAX], *buf = stack, *text = NULL;
+	char stack[ANSWER_MAX], *buf = stack, *printed = NULL;
+	const char *text = NULL;
 	size_t body = 0;
 	struct out o;
 	int rc = -1;
 
-	if (resp->body) {
-		text = stack + HEAD_MAX;
-		if (!cJSON_PrintPreallocated(resp->body, text,
-					     ANSWER_MAX - HEAD_MAX, false)) {
-			text = cJSON_PrintUnformatted(resp->body);
-			buf = text ? malloc(HEAD_MAX + strlen(text)) : NULL;
-			if (!buf) {
-				cJSON_free(text);
-				return -1;
-			}
-		}
+	if (resp->text) {
+		text = resp->text;
+		body = resp->text_len;
+	} else if (resp->body) {
+		char *at = stack + HEAD_MAX;
+		if (cJSON_PrintPreallocated(resp->body, at,
+					    ANSWER_MAX - HEAD_MAX, false))
+			text = at;
+		else if (!(text = printed = cJSON_PrintUnformatted(resp->body)))
+			return -1;
 		body = strlen(text);
+	}
+	if (body > ANSWER_MAX - HEAD_MAX && !(buf = malloc(HEAD_MAX + body))) {
+		cJSON_free(printed);
+		return -1;
 	}
 	o = (struct out){buf, 0, HEAD_MAX, false};
 	head_text(conn, resp, body, text != NULL, &o);
@@ -275,10 +295,9 @@ static int write_response(struct mg_connection *conn,
 		o.len += text && !head ? body : 0;
 		rc = mg_write(conn, buf, o.len) == (int)o.len ? 0 : -1;
 	}
-	if (buf != stack) {
+	if (buf != stack)
 		free(buf);
-		cJSON_free(text);
-	}
+	cJSON_free(printed);
 	return rc;
 }
 
@@ -402,7 +421,7 @@ static int on_request(struct mg_connection *conn)
 		       resp.fault ? " fault=" : "",
 		       resp.fault ? ms_fault_name(resp.fault) : "",
 		       (long long)(ms_mono_us() - started));
-	cJSON_Delete(resp.body);
+	ms_response_release(&resp);
 	free(body);
 	return resp.status;
 }
@@ -440,7 +459,7 @@ static int on_http_error(struct mg_connection *conn, int status,
 	rc = write_response(conn, &resp, false);
 	ms_log(MS_LOG_INFO, "- - %d %s (refused by civetweb)", status,
 	       resp.reason);
-	cJSON_Delete(resp.body);
+	ms_response_release(&resp);
 	return rc == 0 ? 0 : 1;
 }
 

@@ -157,6 +157,52 @@ size_t ms_join(char *buf, size_t len, ...)
 }
 
 
+size_t ms_json_quote(char *out, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	out[n++] = '"';
+	for (;;) {
+		const unsigned char *run = p;
+		const char *esc;
+
+		/* Runs of plain bytes, copied at once: ids and times are
+		 * one run. The NUL ends a run, being a control byte. */
+		while (*p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+		memcpy(out + n, run, (size_t)(p - run));
+		n += (size_t)(p - run);
+		if (!*p)
+			break;
+		switch (*p) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default: esc = NULL;
+		}
+		if (esc) {
+			out[n++] = esc[0];
+			out[n++] = esc[1];
+		} else {
+			memcpy(out + n, "\\u00", 4);
+			out[n + 4] = hex[*p >> 4];
+			out[n + 5] = hex[*p & 15];
+			n += 6;
+		}
+		p++;
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+	return n;
+}
+
+
 int ms_parse_count(const char *text, unsigned long long min,
 		   unsigned long long max, unsigned long long *out)
 {

@@ -218,14 +218,13 @@ bool ms_token_secret_wellformed(const char *text)
 bool ms_secret_equal(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
+	size_t common = la < lb ? la : lb;
 	unsigned char diff = (unsigned char)(la != lb);
 
-	/* Walk the longer string whole so the time depends on lengths only. */
-	for (size_t i = 0; i < (la > lb ? la : lb); i++) {
-		unsigned char ca = i < la ? (unsigned char)a[i] : 0;
-		unsigned char cb = i < lb ? (unsigned char)b[i] : 0;
-		diff |= ca ^ cb;
-	}
+	/* Every byte both hold is compared, whatever the first difference:
+	 * the time depends on the lengths only. */
+	for (size_t i = 0; i < common; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
 	return diff == 0;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "testutil.h"
 #include "dispatch.h"
+#include "handlers.h"
 #include "log.h"
 
 static struct ms_server srv;
@@ -64,19 +65,19 @@ static void test_dispatch_control_loopback_only(void **state)
 	srv.admin_key = NULL;
 	get("/__mock/health", true, NULL, &resp);
 	assert_int_equal(resp.status, 200);
-	cJSON_Delete(resp.body);
+	ms_response_release(&resp);
 
 	get("/__mock/health", false, NULL, &resp);
 	assert_int_equal(resp.status, 403);
 	assert_string_equal(resp.reason, "permission_denied");
 	assert_string_equal(resp.missing_permission, "mock.admin");
-	cJSON_Delete(resp.body);
+	ms_response_release(&resp);
 
 	/* The other planes do not care where the client is. */
 	get("/rest/servicedeskapi/assets/workspace", false, NULL, &resp);
 	assert_int_equal(resp.status, 401);
 	assert_string_equal(resp.reason, "unauthenticated");
-	cJSON_Delete(resp.body);
+	ms_response_release(&resp);
 }
 
 
@@ -88,30 +89,57 @@ static void test_dispatch_control_admin_key(void **state)
 	srv.admin_key = "the-admin-key";
 	get("/__mock/health", false, "the-admin-key", &resp);
 	assert_int_equal(resp.status, 200);
-	cJSON_Delete(resp.body);
+	ms_response_release(&resp);
 
 	get("/__mock/health", false, "the-admin-kez", &resp);
 	assert_int_equal(resp.status, 401);
 	assert_string_equal(resp.reason, "unauthenticated");
-	cJSON_Delete(resp.body);
+	ms_response_release(&resp);
 
 	/* White space around a header's value is not part of it (RFC 9110),
 	 * but only white space. */
 	get("/__mock/health", false, "the-admin-key \t", &resp);
 	assert_int_equal(resp.status, 200);
-	cJSON_Delete(resp.body);
+	ms_response_release(&resp);
 	get("/__mock/health", false, "the-admin-key x", &resp);
 	assert_int_equal(resp.status, 401);
-	cJSON_Delete(resp.body);
+	ms_response_release(&resp);
 	get("/__mock/health", false, "the-admin-ke", &resp);
 	assert_int_equal(resp.status, 401);
-	cJSON_Delete(resp.body);
+	ms_response_release(&resp);
 
 	/* With a key set, loopback needs it too. */
 	get("/__mock/health", true, NULL, &resp);
 	assert_int_equal(resp.status, 401);
-	cJSON_Delete(resp.body);
+	ms_response_release(&resp);
 	srv.admin_key = NULL;
+}
+
+
+/* An answer printed without a tree is the object cJSON would print, and
+ * replaces (or is replaced by) a tree answer without a leak. */
+static void test_dispatch_reply_members(void **state)
+{
+	const struct ms_member m[] = {
+		{"id", "5b6c1e2a"}, {"label", "a \"b\" \\"}, {"expiresAt", NULL},
+	};
+	struct ms_response resp;
+
+	(void)state;
+	memset(&resp, 0, sizeof(resp));
+	ms_reply(&resp, 200, cJSON_CreateObject());
+	ms_reply_members(&resp, 200, m, sizeof(m) / sizeof(m[0]));
+	assert_null(resp.body);
+	assert_non_null(resp.text);
+	assert_string_equal(resp.text, "{\"id\":\"5b6c1e2a\",\"label\":"
+				       "\"a \\\"b\\\" \\\\\",\"expiresAt\":null}");
+	assert_int_equal(resp.text_len, strlen(resp.text));
+	ms_fail(&resp, 404, "not_found", NULL, "gone");
+	assert_null(resp.text);
+	assert_int_equal(resp.text_len, 0);
+	assert_non_null(resp.body);
+	ms_response_release(&resp);
+	assert_null(resp.body);
 }
 
 
@@ -120,6 +148,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dispatch_control_loopback_only),
 		cmocka_unit_test(test_dispatch_control_admin_key),
+		cmocka_unit_test(test_dispatch_reply_members),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

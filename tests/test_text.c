@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "text.h"
 
 
@@ -28,6 +30,47 @@ static void test_text_join(void **state)
 	assert_string_equal(buf, "");
 	assert_int_equal(ms_join(buf, 2, "abc", (char *)NULL), 1);
 	assert_string_equal(buf, "a");
+}
+
+
+/* What cJSON prints for s as a JSON string: ms_json_quote must match it
+ * byte for byte. */
+static void assert_quoted_as_cjson(const char *s)
+{
+	cJSON *item = cJSON_CreateString(s);
+	char *want = cJSON_PrintUnformatted(item);
+	char *got = malloc(MS_JSON_QUOTED_MAX(strlen(s)));
+
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_int_equal(ms_json_quote(got, s), strlen(want));
+	assert_string_equal(got, want);
+	free(got);
+	cJSON_free(want);
+	cJSON_Delete(item);
+}
+
+
+static void test_text_json_quote(void **state)
+{
+	char one[2] = {0}, mixed[3 * 255 + 1];
+	size_t n = 0;
+
+	(void)state;
+	assert_quoted_as_cjson("");
+	assert_quoted_as_cjson("5b6c1e2a-3f4d-4e8b-9a7c-0d1e2f3a4b5c");
+	assert_quoted_as_cjson("say \"hi\" \\ back/slash \xc3\xa9");
+	/* Every byte alone, and all of them between plain runs: each
+	 * control byte is the worst case, six bytes out for one in. */
+	for (int c = 1; c < 256; c++) {
+		one[0] = (char)c;
+		assert_quoted_as_cjson(one);
+		mixed[n++] = 'a';
+		mixed[n++] = (char)c;
+		mixed[n++] = (char)c;
+	}
+	mixed[n] = '\0';
+	assert_quoted_as_cjson(mixed);
 }
 
 
@@ -106,6 +149,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_join),
+		cmocka_unit_test(test_text_json_quote),
 		cmocka_unit_test(test_text_utf8_valid),
 		cmocka_unit_test(test_text_clean),
 		cmocka_unit_test(test_text_screen),

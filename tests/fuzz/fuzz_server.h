@@ -105,7 +105,7 @@ static void fuzz_server_send(const struct ms_request *req)
 			req->method, req->path, req->query ? "?" : "",
 			req->query ? req->query : "", req->body_len,
 			resp.status, resp.reason ? resp.reason : "-");
-	cJSON_Delete(resp.body);
+	ms_response_release(&resp);
 	if (resp.status < 100 || resp.status > 599) {
 		fprintf(stderr, "fuzz: %s %s answered status %d\n",
 			req->method, req->path, resp.status);
