@@ -121,7 +121,9 @@ static void test_dispatch_control_admin_key(void **state)
 static void test_dispatch_reply_members(void **state)
 {
 	const struct ms_member m[] = {
-		{"id", "5b6c1e2a"}, {"label", "a \"b\" \\"}, {"expiresAt", NULL},
+		{"id", "5b6c1e2a"},
+		{"label", "a \"b\" \\"},
+		{"expiresAt", NULL},
 	};
 	struct ms_response resp;
 
@@ -131,8 +133,9 @@ static void test_dispatch_reply_members(void **state)
 	ms_reply_members(&resp, 200, m, sizeof(m) / sizeof(m[0]));
 	assert_null(resp.body);
 	assert_non_null(resp.text);
-	assert_string_equal(resp.text, "{\"id\":\"5b6c1e2a\",\"label\":"
-				       "\"a \\\"b\\\" \\\\\",\"expiresAt\":null}");
+	assert_string_equal(resp.text,
+			    "{\"id\":\"5b6c1e2a\",\"label\":"
+			    "\"a \\\"b\\\" \\\\\",\"expiresAt\":null}");
 	assert_int_equal(resp.text_len, strlen(resp.text));
 	ms_fail(&resp, 404, "not_found", NULL, "gone");
 	assert_null(resp.text);
