@@ -119,9 +119,10 @@ $(BUILD)/bench-%: tests/bench/%.c | $(BUILD)
 	@echo "  BENCH-CC $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
 
-## bench: install wrk if missing, build, print throughput, start-up,
-##        memory, scale and soak figures against their targets (a few
-##        minutes; figures are reported, never asserted)
+## bench: install wrk and valgrind if missing, build, print throughput,
+##        instruction counts, start-up, memory, scale and soak figures
+##        against their targets (a few minutes; figures are reported,
+##        never asserted)
 bench: deps
 	$(Q)sh tests/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)

@@ -29,6 +29,7 @@ fi
 if [ "${1:-build}" = bench ]; then
 	need wrk wrk
 	need curl curl
+	need valgrind valgrind
 fi
 if [ "${1:-build}" = fuzz ]; then
 	need clang clang

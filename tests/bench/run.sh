@@ -1,7 +1,8 @@
 #!/bin/sh
 # The figures of `make bench`: run.sh BUILD, from the top of the tree,
 # after BUILD/dm-mockserver and BUILD/bench-{hello,readytime,dispatch}
-# are built and wrk and curl are installed (tests/deps.sh bench).
+# are built and wrk, curl and valgrind are installed (tests/deps.sh
+# bench).
 #
 # Every server runs on 127.0.0.1 port 0 with a ready file, in a temporary
 # folder removed at the end. Each figure is printed with its target and
@@ -17,12 +18,12 @@ hello=$build/bench-hello
 readytime=$build/bench-readytime
 dispatch=$build/bench-dispatch
 
-DURATION=${DURATION:-5}          # seconds of each throughput run
+DURATION=${DURATION:-3}          # seconds of each throughput run
 SCALE_DURATION=${SCALE_DURATION:-5}
 SOAK_REQUESTS=${SOAK_REQUESTS:-1000000}
 SOAK_MAX=${SOAK_MAX:-240}        # seconds the soak may take at most
 STARTS=${STARTS:-20}
-ROUNDS=${ROUNDS:-3}              # turns of mock and ceiling, medians
+ROUNDS=${ROUNDS:-5}              # turns of mock and ceiling, medians
 
 WS=5b6c1e2a-3f4d-4e8b-9a7c-0d1e2f3a4b5c
 GW=/jsm/assets/workspace/$WS/v1/datamanager
@@ -163,59 +164,107 @@ for f in "$bin" "$hello" "$readytime" "$dispatch"; do
 done
 command -v wrk >/dev/null 2>&1 || die "wrk is missing: make bench"
 command -v curl >/dev/null 2>&1 || die "curl is missing: make bench"
+command -v valgrind >/dev/null 2>&1 || die "valgrind is missing: make bench"
 
 echo "dm-mockserver bench: $(nproc) cores, $(wrk --version 2>&1 |
     head -n 1 | cut -d' ' -f1-2), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 # 1. Throughput ----------------------------------------------------------
 # The load generator shares the two cores with the server, so a round
-# can be slowed by anything else on the host: the mock and the ceiling
-# are measured in turns, ROUNDS times, and each figure is the median.
+# can be slowed by anything else on the host, and on a shared VM the
+# host's pace drifts by half within a minute. Each round measures the
+# mock and the ceiling one right after the other; a ratio is the median
+# of the rounds' own ratios, so that a slow minute slows both sides of
+# one ratio instead of one side of the comparison.
 echo
 echo "1. throughput"
 echo "  method: wrk -t2 -c16 -d${DURATION}s, keep-alive, on the same" \
     "2-core host as the server (32 threads, default scenario, journal on);"
-echo "  the mock and the hello ceiling in turns, $ROUNDS rounds, medians"
-: >"$tmp/gw-warn" ; : >"$tmp/gw-info" ; : >"$tmp/list" ; : >"$tmp/hello"
+echo "  $ROUNDS rounds of: the mock (warn), hello sent the mock's exact" \
+    "request (path, Authorization: both parse the same bytes),"
+echo "  hello on \"GET /\" (the ceiling of earlier runs), the mock" \
+    "(info), every other round in the reverse order;"
+echo "  each ratio is the median of the rounds' own ratios"
+for f in gw-warn gw-info list hello hello-root r-warn r-info r-root; do
+	: >"$tmp/$f"
+done
+# gw NAME LEVEL: a mock at log level LEVEL, its client/info rate in NAME.
+gw() {
+	start mock "$bin" -p 0 --ready-file "$tmp/mock.ready" \
+	    --log-level "$2"
+	wrk_run "$tmp/wrk-$1" -t2 -c16 -d"${DURATION}s" \
+	    -H "Authorization: Bearer $TOKEN" "$url$GW/client/info"
+	rps "$tmp/wrk-$1" >>"$tmp/$1"
+	echo >>"$tmp/$1"
+	if [ "$2" = warn ] && [ ! -s "$tmp/list" ]; then
+		wrk_run "$tmp/wrk-list" -t2 -c16 -d"${DURATION}s" \
+		    -H "Authorization: Basic $(printf %s "$ADA" | base64)" \
+		    "$url/rest/datamanager/1.0/tokens"
+		rps "$tmp/wrk-list" >>"$tmp/list"
+	fi
+	stop
+}
+last() {
+	tail -n 1 "$tmp/$1"
+}
+ceilings() {
+	start hello "$hello" --ready-file "$tmp/hello.ready"
+	wrk_run "$tmp/wrk-hello" -t2 -c16 -d"${DURATION}s" \
+	    -H "Authorization: Bearer $TOKEN" "$url$GW/client/info"
+	rps "$tmp/wrk-hello" >>"$tmp/hello"
+	echo >>"$tmp/hello"
+	wrk_run "$tmp/wrk-hello-root" -t2 -c16 -d"${DURATION}s" "$url/"
+	rps "$tmp/wrk-hello-root" >>"$tmp/hello-root"
+	echo >>"$tmp/hello-root"
+	stop
+}
+# Odd rounds run the mock first, even ones the ceiling: whichever side
+# a drift of the host favours, it favours each in turn.
 round=0
 while [ $round -lt "$ROUNDS" ]; do
 	round=$((round + 1))
-	for level in warn info; do
-		start mock "$bin" -p 0 --ready-file "$tmp/mock.ready" \
-		    --log-level "$level"
-		wrk_run "$tmp/wrk-gw-$level" -t2 -c16 -d"${DURATION}s" \
-		    -H "Authorization: Bearer $TOKEN" "$url$GW/client/info"
-		rps "$tmp/wrk-gw-$level" >>"$tmp/gw-$level"
-		echo >>"$tmp/gw-$level"
-		if [ "$level" = warn ] && [ $round -eq 1 ]; then
-			wrk_run "$tmp/wrk-list" -t2 -c16 -d"${DURATION}s" \
-			    -H "Authorization: Basic $(printf %s "$ADA" |
-			    base64)" "$url/rest/datamanager/1.0/tokens"
-			rps "$tmp/wrk-list" >>"$tmp/list"
-		fi
-		stop
-	done
-	start hello "$hello" --ready-file "$tmp/hello.ready"
-	wrk_run "$tmp/wrk-hello" -t2 -c16 -d"${DURATION}s" "$url/"
-	rps "$tmp/wrk-hello" >>"$tmp/hello"
-	echo >>"$tmp/hello"
-	stop
+	if [ $((round % 2)) -eq 1 ]; then
+		gw gw-warn warn
+		ceilings
+		gw gw-info info
+	else
+		gw gw-info info
+		ceilings
+		gw gw-warn warn
+	fi
+	ratio "$(last gw-warn)" "$(last hello)" >>"$tmp/r-warn"
+	echo >>"$tmp/r-warn"
+	ratio "$(last gw-info)" "$(last hello)" >>"$tmp/r-info"
+	echo >>"$tmp/r-info"
+	ratio "$(last gw-warn)" "$(last hello-root)" >>"$tmp/r-root"
+	echo >>"$tmp/r-root"
 done
-gw_warn=$(median <"$tmp/gw-warn")
-gw_info=$(median <"$tmp/gw-info")
-ceiling=$(median <"$tmp/hello")
-figure "gateway client/info, --log-level warn" "$gw_warn" req/s "" ""
-figure "gateway client/info, --log-level info" "$gw_info" req/s \
-    "(stderr to file)" ""
+# median2: the median of fractions, with two decimals.
+median2() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.2f\n", m
+	}'
+}
+figure "gateway client/info, --log-level warn" \
+    "$(median <"$tmp/gw-warn")" req/s "" ""
+figure "gateway client/info, --log-level info" \
+    "$(median <"$tmp/gw-info")" req/s "(stderr to file)" ""
 figure "site GET tokens, --log-level warn" "$(cat "$tmp/list")" \
     req/s "" ""
-figure "hello ceiling" "$ceiling" req/s "" ""
-figure "ratio client/info (warn) / hello" "$(ratio "$gw_warn" "$ceiling")" \
+figure "hello ceiling, the same request" "$(median <"$tmp/hello")" \
+    req/s "" ""
+figure "hello, GET / (reference)" "$(median <"$tmp/hello-root")" \
+    req/s "" ""
+figure "ratio client/info (warn) / hello" "$(median2 <"$tmp/r-warn")" \
     "" ">= 0.80" "v >= 0.8"
-figure "ratio client/info (info) / hello" "$(ratio "$gw_info" "$ceiling")" \
+figure "ratio client/info (info) / hello" "$(median2 <"$tmp/r-info")" \
     "" ">= 0.80" "v >= 0.8"
-echo "  rounds (warn, info, hello): $(tr '\n' ' ' <"$tmp/gw-warn")|" \
-    "$(tr '\n' ' ' <"$tmp/gw-info")| $(tr '\n' ' ' <"$tmp/hello")"
+figure "ratio client/info (warn) / hello GET /" \
+    "$(median2 <"$tmp/r-root")" "" "" ""
+for f in gw-warn hello hello-root gw-info r-warn r-info r-root; do
+	printf '  rounds, %-11s %s\n' "$f:" "$(tr '\n' ' ' <"$tmp/$f")"
+done
 
 echo "  method: bench-dispatch calls the mock's dispatch in process, no" \
     "HTTP, on client/info: 1 thread, then 16 threads on one tenant"
@@ -226,6 +275,39 @@ many=$("$dispatch" scenarios/default.json "$TOKEN" "$WS" 16 800000 |
 [ -n "$one" ] && [ -n "$many" ] || die "bench-dispatch failed"
 figure "dispatch, 1 thread (wall per request)" "$one" ns "" ""
 figure "dispatch, 16 threads on 2 cores" "$many" ns "" ""
+
+# instructions NAME ARGS...: the user-space instructions per request of
+# a server (ARGS, with --ready-file $tmp/NAME.ready) under callgrind,
+# counted from after a warm-up to after 3 s of wrk -t1 -c4 on client/info.
+instructions() {
+	name=$1
+	shift
+	start "$name" valgrind --tool=callgrind \
+	    --callgrind-out-file="$tmp/$name.cg.%p" "$@" \
+	    --ready-file "$tmp/$name.ready"
+	wrk -t1 -c4 -d1s -H "Authorization: Bearer $TOKEN" \
+	    "$url$GW/client/info" >/dev/null 2>&1
+	callgrind_control -z "$pid" >/dev/null 2>&1 || die "callgrind_control"
+	wrk_run "$tmp/wrk-$name" -t1 -c4 -d3s \
+	    -H "Authorization: Bearer $TOKEN" "$url$GW/client/info"
+	callgrind_control -d "$pid" >/dev/null 2>&1 || die "callgrind_control"
+	n=$(awk '/ requests in / { print $1 }' "$tmp/wrk-$name")
+	ir=$(sed -n 's/^summary: //p' "$tmp/$name.cg.$pid.1")
+	stop
+	[ -n "$n" ] && [ -n "$ir" ] || die "no callgrind count for $name"
+	awk -v i="$ir" -v n="$n" 'BEGIN { printf "%.0f", i / n }'
+}
+
+echo "  method: callgrind counts the user-space instructions (the" \
+    "server, civetweb, libc) per client/info answer, after a warm-up;"
+echo "  hello is sent the same request; the kernel's share, the same" \
+    "for both, is not counted"
+ir_mock=$(instructions cg-mock "$bin" -p 0 --log-level warn)
+ir_hello=$(instructions cg-hello "$hello")
+figure "instructions per request, mock" "$ir_mock" "" "" ""
+figure "instructions per request, hello" "$ir_hello" "" "" ""
+figure "ratio hello / mock (instructions)" "$(ratio "$ir_hello" \
+    "$ir_mock")" "" "" ""
 
 # 2. Start to ready ------------------------------------------------------
 echo
