@@ -794,9 +794,13 @@ static void dispatch_route(struct ms_call *call, const char *name,
 	enum ms_plane plane;
 
 	routes = plane_routes(call->path, &plane);
+	/* The control plane's door comes first: without the key, a client
+	 * learns nothing of which control routes exist. */
+	if (plane == MS_PLANE_CONTROL && control_access(call) < 0)
+		return;
 	r = route_find(routes, call);
 	if (plane == MS_PLANE_CONTROL) {
-		if (!r || control_access(call) < 0)
+		if (!r)
 			return;
 		if (r->flags & MS_ROUTE_NO_TENANT) {
 			strcpy(call->params[0], name);

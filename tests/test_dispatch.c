@@ -72,6 +72,9 @@ static void test_dispatch_control_loopback_only(void **state)
 	assert_string_equal(resp.reason, "permission_denied");
 	assert_string_equal(resp.missing_permission, "mock.admin");
 	ms_response_release(&resp);
+	get("/__mock/nowhere", false, NULL, &resp);
+	assert_int_equal(resp.status, 403);
+	ms_response_release(&resp);
 
 	/* The other planes do not care where the client is. */
 	get("/rest/servicedeskapi/assets/workspace", false, NULL, &resp);
@@ -106,6 +109,16 @@ static void test_dispatch_control_admin_key(void **state)
 	ms_response_release(&resp);
 	get("/__mock/health", false, "the-admin-ke", &resp);
 	assert_int_equal(resp.status, 401);
+	ms_response_release(&resp);
+
+	/* A route that does not exist is behind the same door: without
+	 * the key, 401, not 404; with it, 404. */
+	get("/__mock/nowhere", false, NULL, &resp);
+	assert_int_equal(resp.status, 401);
+	assert_string_equal(resp.reason, "unauthenticated");
+	ms_response_release(&resp);
+	get("/__mock/nowhere", false, "the-admin-key", &resp);
+	assert_int_equal(resp.status, 404);
 	ms_response_release(&resp);
 
 	/* With a key set, loopback needs it too. */
