@@ -57,6 +57,17 @@ $(BUILD):
 
 -include $(OBJS:.o=.d) $(BUILD)/main.d
 
+# The data folder (PREFIX) is compiled into scenario.o: a stamp that
+# holds it, rewritten only when it changes, rebuilds scenario.o when
+# `make install PREFIX=...` names another one.
+PREFIX_STAMP := $(BUILD)/prefix.stamp
+$(PREFIX_STAMP): FORCE | $(BUILD)
+	$(Q)echo '$(PREFIX)' | cmp -s - $@ 2>/dev/null || \
+	    echo '$(PREFIX)' >$@
+$(BUILD)/scenario.o: $(PREFIX_STAMP)
+.PHONY: FORCE
+FORCE:
+
 ## deps: install missing packages (apt-get) for building the server
 deps:
 	$(Q)sh tests/deps.sh build
