@@ -44,9 +44,10 @@ static const char usage[] =
 "                     [--log-format text|json] [--journal-limit N]\n"
 "                     [--max-body BYTES] [--threads N]\n"
 "                     [--admin-key KEY] [--max-tenants N]\n"
-"       dm-mockserver check SCENARIO...\n"
+"       dm-mockserver check [--] SCENARIO...\n"
 "       dm-mockserver run [-s SCENARIO] [--report FILE.xml] [--json FILE]\n"
-"                         [--timeout SECONDS] [--seed N] -- CLIENT ARGS...\n"
+"                         [--timeout SECONDS] [--seed N]\n"
+"                         [--log-level LEVEL] -- CLIENT ARGS...\n"
 "       dm-mockserver --help | --version\n"
 "\n"
 "A mock of Atlassian Assets Data Manager for offline client tests.\n"
@@ -242,14 +243,30 @@ static int cmd_check(int argc, char **argv)
 
 	if (argc == 1 && (strcmp(argv[0], "--help") == 0 ||
 			  strcmp(argv[0], "-h") == 0)) {
-		printf("usage: dm-mockserver check SCENARIO...\n"
+		printf("usage: dm-mockserver check [--] SCENARIO...\n"
 		       "Load each scenario file as the server would and say "
 		       "what is wrong, at its\nline and column. Exit 0 when "
-		       "all are valid, 1 when one is not, 2 on misuse.\n");
+		       "all are valid, 1 when one is not, 2 on misuse\n"
+		       "(an unknown option; \"--\" ends the options).\n");
 		return 0;
 	}
+	/* An option it does not know is misuse, not a file name; "--"
+	 * ends the options, for a file whose name starts with '-'. */
+	if (argc >= 1 && strcmp(argv[0], "--") == 0) {
+		argc--;
+		argv++;
+	} else {
+		for (int i = 0; i < argc; i++) {
+			if (argv[i][0] == '-' && argv[i][1] != '\0') {
+				fprintf(stderr, "dm-mockserver check: unknown "
+					"option '%s'\n", argv[i]);
+				argc = 0;
+			}
+		}
+	}
 	if (argc < 1) {
-		fprintf(stderr, "usage: dm-mockserver check SCENARIO...\n");
+		fprintf(stderr, "usage: dm-mockserver check "
+			"[--] SCENARIO...\n");
 		return 2;
 	}
 	for (int i = 0; i < argc; i++) {

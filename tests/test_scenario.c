@@ -1276,9 +1276,21 @@ static void test_scenario_check_command_help(void **state)
 	(void)state;
 	snprintf(cmd, sizeof(cmd), "%s check --help 2>&1", server_bin());
 	assert_int_equal(run_cmd(cmd, out, sizeof(out)), 0);
-	assert_non_null(strstr(out, "usage: dm-mockserver check SCENARIO"));
+	assert_non_null(strstr(out,
+			       "usage: dm-mockserver check [--] SCENARIO"));
 	snprintf(cmd, sizeof(cmd), "%s check 2>&1", server_bin());
 	assert_int_equal(run_cmd(cmd, out, sizeof(out)), 2);
+	/* An unknown option is misuse too, wherever it stands; after "--"
+	 * it is a file name, here one that does not exist. */
+	snprintf(cmd, sizeof(cmd), "%s check --bogus 2>&1", server_bin());
+	assert_int_equal(run_cmd(cmd, out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "unknown option '--bogus'"));
+	snprintf(cmd, sizeof(cmd), "%s check scenarios/default.json -x 2>&1",
+		 server_bin());
+	assert_int_equal(run_cmd(cmd, out, sizeof(out)), 2);
+	snprintf(cmd, sizeof(cmd), "%s check -- --bogus 2>&1", server_bin());
+	assert_int_equal(run_cmd(cmd, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "cannot read '--bogus'"));
 }
 
 
