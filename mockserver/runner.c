@@ -48,7 +48,8 @@ static const char run_usage[] =
 "\n"
 "Serve SCENARIO on a free loopback port, run CLIENT with DM_MOCK_URL,\n"
 "DM_MOCK_WORKSPACE_ID and DM_MOCK_TOKEN_<LABEL> (the label upper-cased,\n"
-"other characters as _) for each scenario token, then check the\n"
+"each other character as _; of two labels giving one name, the first\n"
+"token's) for each scenario token, then check the\n"
 "scenario's \"expect\" list against what the client did (the default\n"
 "tenant's journal) and its exit status.\n"
 "\n"
@@ -167,7 +168,8 @@ static int parse_run(int argc, char **argv, struct run_options *o)
 }
 
 
-/* "DM_MOCK_TOKEN_" and the label upper-cased, other characters as _. */
+/* "DM_MOCK_TOKEN_" and the label upper-cased, every other character
+ * (not byte: labels are UTF-8) as one _. */
 static char *token_env(const char *label, const char *secret)
 {
 	size_t n = strlen(label);
@@ -179,10 +181,68 @@ static char *token_env(const char *label, const char *secret)
 	p = s + sprintf(s, "DM_MOCK_TOKEN_");
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)label[i];
+		if ((c & 0xc0) == 0x80)      /* the rest of a character */
+			continue;
 		*p++ = isalnum(c) && c < 0x80 ? (char)toupper(c) : '_';
 	}
 	sprintf(p, "=%s", secret);
 	return s;
+}
+
+
+/* The length of the name in "NAME=value". */
+static size_t env_name_len(const char *pair)
+{
+	return strcspn(pair, "=");
+}
+
+
+/* Order slots of an array of "NAME=value" by NAME, then by where the
+ * slot stands in the array. */
+static int env_slot_cmp(const void *a, const void *b)
+{
+	char *const *x = *(char **const *)a, *const *y = *(char **const *)b;
+	size_t nx = env_name_len(*x), ny = env_name_len(*y);
+	int c = memcmp(*x, *y, nx < ny ? nx : ny);
+
+	if (c == 0 && nx != ny)
+		c = nx < ny ? -1 : 1;
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+
+/*
+ * Labels that give the same variable ("a-b" and "a_b"): the first token
+ * in the state's order keeps it; the others are dropped (freed, their
+ * slot set to NULL), with a warning naming the variable. vars holds n
+ * token variables, none NULL, in the state's order.
+ */
+static void drop_clashes(char **vars, size_t n)
+{
+	char ***order = malloc(n * sizeof(*order));
+	size_t first = 0;
+
+	if (!order)
+		return;
+	for (size_t i = 0; i < n; i++)
+		order[i] = &vars[i];
+	qsort(order, n, sizeof(*order), env_slot_cmp);
+	for (size_t i = 1; i < n; i++) {
+		const char *kept = *order[first];
+		size_t len = env_name_len(kept);
+		if (env_name_len(*order[i]) != len ||
+		    memcmp(kept, *order[i], len) != 0) {
+			first = i;
+			continue;
+		}
+		if (i == first + 1)
+			fprintf(stderr, "dm-mockserver run: token labels "
+				"that give the same %.*s: the first token "
+				"keeps it\n", (int)len, kept);
+		free(*order[i]);
+		*order[i] = NULL;
+	}
+	free(order);
 }
 
 
@@ -196,6 +256,14 @@ static char *env_pair(const char *name, const char *value)
 }
 
 
+static void free_env(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
+
 /*
  * The client's environment: ours, then DM_MOCK_URL, DM_MOCK_WORKSPACE_ID
  * and a DM_MOCK_TOKEN_<LABEL> per token of the tenant's state. Built
@@ -205,7 +273,7 @@ static char **client_env(const char *url, const struct ms_state *st)
 {
 	extern char **environ;
 	size_t n = 0, k = 0;
-	char **env;
+	char **env, **vars;
 
 	while (environ[n])
 		n++;
@@ -218,18 +286,22 @@ static char **client_env(const char *url, const struct ms_state *st)
 	}
 	env[k++] = env_pair("DM_MOCK_URL", url);
 	env[k++] = env_pair("DM_MOCK_WORKSPACE_ID", st->workspace_id);
-	for (size_t i = 0; i < st->tokens.count; i++)
-		env[k++] = token_env(st->tokens.items[i]->label,
-				     st->tokens.items[i]->secret);
+	vars = env + k;
+	for (size_t i = 0; i < st->tokens.count; i++) {
+		if (!(vars[i] = token_env(st->tokens.items[i]->label,
+					  st->tokens.items[i]->secret))) {
+			free_env(env);
+			return NULL;
+		}
+	}
+	drop_clashes(vars, st->tokens.count);
+	/* Close the gaps the dropped ones left. */
+	for (size_t i = 0; i < st->tokens.count; i++) {
+		if (vars[i])
+			env[k++] = vars[i];
+	}
+	env[k] = NULL;
 	return env;
-}
-
-
-static void free_env(char **env)
-{
-	for (size_t i = 0; env && env[i]; i++)
-		free(env[i]);
-	free(env);
 }
 
 

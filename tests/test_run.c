@@ -409,6 +409,33 @@ static void test_run_missing_client(void **state)
 }
 
 
+/* Labels that give the same variable: the first token keeps it, with a
+ * warning; a character of several bytes becomes one _. */
+static void test_run_token_variables(void **state)
+{
+	struct run *r = *state;
+	const char *args[] = {"run", "-s", CLIENTS "label-clash.json", "--",
+			      "sh", "-c", "env | grep '^DM_MOCK_TOKEN_'",
+			      NULL};
+	char *log;
+
+	r->status = spawn(args, r->log);
+	log = slurp(r->log);
+	assert_non_null(log);
+	if (r->status != 0)
+		show_log(r);
+	assert_int_equal(r->status, 0);
+	assert_non_null(strstr(log, "DM_MOCK_TOKEN_A_B="
+				    "dmac_firstFirstFirstFirstFirst01\n"));
+	assert_null(strstr(log, "dmac_secondSecondSecondSecond02"));
+	assert_int_equal(occurrences(log, "DM_MOCK_TOKEN_A_B="), 1);
+	assert_non_null(strstr(log, "the same DM_MOCK_TOKEN_A_B:"));
+	assert_non_null(strstr(log, "DM_MOCK_TOKEN_CAF___="
+				    "dmac_thirdThirdThirdThirdThird03\n"));
+	free(log);
+}
+
+
 /* With no expectation of the exit status, a failing client fails the
  * run through the implicit "client exits 0" check. */
 static void test_run_implicit_exit_check(void **state)
@@ -508,6 +535,7 @@ int main(void)
 		RUN_TEST(test_run_delayed_retry_after_ignored),
 		RUN_TEST(test_run_exits_0_after_failure),
 		RUN_TEST(test_run_exits_0_when_nothing_fails),
+		RUN_TEST(test_run_token_variables),
 		RUN_TEST(test_run_missing_client),
 		RUN_TEST(test_run_implicit_exit_check),
 		RUN_TEST(test_run_client_past_timeout),
