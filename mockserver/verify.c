@@ -94,11 +94,18 @@ static void say(struct outcome *out, const char *fmt, ...)
 }
 
 
+/* Name request e as evidence, once however many findings it is in. */
 static void cite(struct outcome *out, const cJSON *e)
 {
+	double seq = entry_num(e, "seq");
+	const cJSON *n;
+
+	cJSON_ArrayForEach(n, out->requests) {
+		if (n->valuedouble == seq)
+			return;
+	}
 	if (cJSON_GetArraySize(out->requests) < EVIDENCE_MAX)
-		cJSON_AddItemToArray(out->requests, cJSON_CreateNumber(
-			entry_num(e, "seq")));
+		cJSON_AddItemToArray(out->requests, cJSON_CreateNumber(seq));
 }
 
 

@@ -241,8 +241,16 @@ static void check_json(const cJSON *report)
 	int failed = 0, skipped = 0;
 
 	cJSON_ArrayForEach(c, checks) {
+		const cJSON *req = cJSON_GetObjectItem(c, "requests");
+		int n = cJSON_GetArraySize(req);
 		failed += !cJSON_IsTrue(cJSON_GetObjectItem(c, "passed"));
 		skipped += cJSON_IsTrue(cJSON_GetObjectItem(c, "skipped"));
+		/* Each request a check cites, cited once. */
+		for (int i = 0; i < n; i++)
+			for (int k = i + 1; k < n; k++)
+				assert_false(cJSON_Compare(
+					cJSON_GetArrayItem(req, i),
+					cJSON_GetArrayItem(req, k), true));
 	}
 	assert_int_equal(number(report, "total"), cJSON_GetArraySize(checks));
 	assert_int_equal(number(report, "failed"), failed);
