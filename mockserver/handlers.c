@@ -71,6 +71,12 @@ void ms_reply_header(struct ms_response *resp, const char *name,
 		 name);
 	snprintf(resp->headers[i].value, sizeof(resp->headers[i].value),
 		 "%s", value);
+	/* Checked where they come from (scenario_script.c); here too, as a
+	 * line break would let a value write headers of its own. */
+	for (char *p = resp->headers[i].value; *p; p++) {
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			*p = '?';
+	}
 	resp->nheaders++;
 }
 

@@ -103,7 +103,7 @@ static int v_reason(struct check *ck, const cJSON *v)
 {
 	if (scn_v_text(ck, v))
 		return -1;
-	if (strpbrk(v->valuestring, "\r\n"))
+	if (!scn_header_value_ok(v->valuestring))
 		return scn_fail(ck, "expected a reason on one line: it is "
 				"sent as RateLimit-Reason");
 	return 0;

@@ -140,6 +140,18 @@ bool scn_header_name_ok(const char *s)
 }
 
 
+/* Can s go out as a header's value: no control character but the tab
+ * (a CR or LF would end the header and start one of the text's own)? */
+bool scn_header_value_ok(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+
 /* ---- Checking: single values of rules and events ------------------------ */
 
 static int v_after(struct check *ck, const cJSON *v)
@@ -269,8 +281,9 @@ static int v_header(struct check *ck, const cJSON *m)
 		return header_name_fail(ck, m->string);
 	if (!cJSON_IsString(m))
 		return scn_fail(ck, "expected a string%s", scn_found(m));
-	if (strpbrk(m->valuestring, "\r\n"))
-		return scn_fail(ck, "expected a header value on one line");
+	if (!scn_header_value_ok(m->valuestring))
+		return scn_fail(ck, "expected a header value on one line, "
+				"without control characters");
 	if (strcasecmp(m->string, "Retry-After") == 0 &&
 	    !retry_after_ok(m->valuestring))
 		return scn_fail(ck, "expected Retry-After in whole seconds, "
@@ -357,8 +370,19 @@ static int rule_post(struct check *ck, const cJSON *r)
 	return 0;
 }
 
+/* A rule's name goes out as X-Mock-Rule when the rule answers. */
+static int v_rule_name(struct check *ck, const cJSON *v)
+{
+	if (scn_v_text(ck, v))
+		return -1;
+	if (!scn_header_value_ok(v->valuestring))
+		return scn_fail(ck, "expected a name without control "
+				"characters: it is sent as X-Mock-Rule");
+	return 0;
+}
+
 static const struct field rule_fields[] = {
-	{ "name", scn_v_text, NULL, true },
+	{ "name", v_rule_name, NULL, true },
 	{ "match", v_rule_match, NULL, false },
 	{ "respond", v_respond, NULL, false },
 	{ "delay", v_delay, NULL, false },

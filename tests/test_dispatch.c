@@ -129,6 +129,19 @@ static void test_dispatch_control_admin_key(void **state)
 }
 
 
+/* A header value never carries a line break out, whatever reaches it. */
+static void test_dispatch_header_value_one_line(void **state)
+{
+	struct ms_response resp;
+
+	(void)state;
+	memset(&resp, 0, sizeof(resp));
+	ms_reply_header(&resp, "X-Mock-Rule", "a\r\nX-Injected: 1\tb");
+	assert_int_equal(resp.nheaders, 1);
+	assert_string_equal(resp.headers[0].value, "a??X-Injected: 1\tb");
+}
+
+
 /* An answer printed without a tree is the object cJSON would print, and
  * replaces (or is replaced by) a tree answer without a leak. */
 static void test_dispatch_reply_members(void **state)
@@ -165,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_dispatch_control_loopback_only),
 		cmocka_unit_test(test_dispatch_control_admin_key),
 		cmocka_unit_test(test_dispatch_reply_members),
+		cmocka_unit_test(test_dispatch_header_value_one_line),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

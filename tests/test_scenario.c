@@ -758,6 +758,22 @@ static void test_scenario_rule_refusals(void **state)
 		  "]}\n",
 		  { "r-idle.json", 2, 3, "rules[0]",
 		    "a rule must respond, delay or fault" } },
+		/* A name goes out as X-Mock-Rule: a line break in it would
+		 * write headers of the scenario's choosing. */
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\\r\\nX-Injected: 1\", "
+		  "\"fault\": \"reset\"}\n"
+		  "]}\n",
+		  { "r-crlf.json", 2, 12, "rules[0].name",
+		    "expected a name without control characters: it is "
+		    "sent as X-Mock-Rule" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\", \"respond\": {\"status\": 503,\n"
+		  "   \"headers\": {\"X-A\": \"a\\u0001b\"}}}\n"
+		  "]}\n",
+		  { "r-hctl.json", 3, 23, "rules[0].respond.headers.X-A",
+		    "expected a header value on one line, without control "
+		    "characters" } },
 	};
 
 	(void)state;
