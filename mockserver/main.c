@@ -155,6 +155,23 @@ static int numeric_option(struct options *o, int c, const char *arg)
 }
 
 
+/* Could a client send key back as a header's value? Not with a control
+ * character, nor with white space at either end, which a header's
+ * value sheds (RFC 9110). */
+static bool admin_key_sendable(const char *key)
+{
+	size_t n = strlen(key);
+
+	if (n == 0 || strchr(" \t", key[0]) || strchr(" \t", key[n - 1]))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+
 /* Apply one option; 0, 1 when the program should exit 0 (help,
  * version), or -1 after saying why it is wrong. */
 static int apply_option(struct options *o, int c, const char *arg)
@@ -173,9 +190,11 @@ static int apply_option(struct options *o, int c, const char *arg)
 	case 's': o->scenario = arg; return 0;
 	case 'r': o->ready_file = arg; return 0;
 	case 'k':
-		if (!*arg) {
+		if (!admin_key_sendable(arg)) {
 			fprintf(stderr, "dm-mockserver: --admin-key must not "
-				"be empty\n");
+				"be empty, hold a control character or start "
+				"or end with white space: a client could not "
+				"send it back in X-Mock-Admin-Key\n");
 			return -1;
 		}
 		o->admin_key = arg;

@@ -1283,6 +1283,28 @@ static void test_scenario_check_command_refuses_invalid_utf8(void **state)
 }
 
 
+/* An admin key no client could send back (a control character, white
+ * space at either end, which a header's value sheds) is refused at
+ * start, exit 2, rather than lock the control plane. timeout(1) ends a
+ * server that took it. */
+static void test_scenario_admin_key_refusals(void **state)
+{
+	static const char *const bad[] = {"' sp'", "'sp '", "\"$(printf "
+					   "'a\\tb')\"", "\"$(printf "
+					   "'a\\nb')\""};
+	char cmd[PATH_MAX + 128], out[4096];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "timeout 5 %s -p 0 --admin-key %s "
+			 "2>&1 </dev/null", server_bin(), bad[i]);
+		if (run_cmd(cmd, out, sizeof(out)) != 2)
+			fail_msg("--admin-key %s was taken: %s", bad[i], out);
+		assert_non_null(strstr(out, "--admin-key"));
+	}
+}
+
+
 /* `check --help` explains itself rather than look for a file of that
  * name; `check` alone is misuse. */
 static void test_scenario_check_command_help(void **state)
@@ -1765,6 +1787,7 @@ int main(void)
 		cmocka_unit_test(
 			test_scenario_check_command_refuses_invalid_utf8),
 		cmocka_unit_test(test_scenario_check_command_help),
+		cmocka_unit_test(test_scenario_admin_key_refusals),
 		cmocka_unit_test(test_scenario_error_format),
 	};
 
