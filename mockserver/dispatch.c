@@ -5,6 +5,7 @@
 #include <arpa/nameser.h>
 #include <netinet/in.h>
 #include <resolv.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -729,6 +730,18 @@ static void serve_tenant(struct ms_call *call, const struct ms_route *r,
 }
 
 
+/* Is every '%' in s followed by two hex digits? */
+static bool percent_ok(const char *s)
+{
+	for (const char *p = s; (p = strchr(p, '%')) != NULL; p++) {
+		if (!isxdigit((unsigned char)p[1]) ||
+		    !isxdigit((unsigned char)p[2]))
+			return false;
+	}
+	return true;
+}
+
+
 /*
  * The rest of the path percent-decoded, once the tenant's name is taken
  * from it as sent. Decoded here rather than by civetweb (decode_url is
@@ -840,6 +853,10 @@ void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 	} else if (split_tenant(req->path, name, &rest) < 0) {
 		ms_fail(resp, 400, "validation_failed", "tenant",
 			"A tenant name must match [A-Za-z0-9._-]{1,64}");
+	} else if (!percent_ok(rest)) {
+		ms_fail(resp, 400, "validation_failed", NULL,
+			"A '%%' in the path must be followed by two hex "
+			"digits");
 	} else if (strchr(rest, '%') && !(path = path_decode(rest))) {
 		ms_fail(resp, 400, "validation_failed", NULL,
 			"The path must not hold %%00");
