@@ -271,16 +271,17 @@ static int cmd_check(int argc, char **argv)
 	}
 	/* An option it does not know is misuse, not a file name; "--"
 	 * ends the options, for a file whose name starts with '-'. */
-	if (argc >= 1 && strcmp(argv[0], "--") == 0) {
-		argc--;
-		argv++;
-	} else {
-		for (int i = 0; i < argc; i++) {
-			if (argv[i][0] == '-' && argv[i][1] != '\0') {
-				fprintf(stderr, "dm-mockserver check: unknown "
-					"option '%s'\n", argv[i]);
-				argc = 0;
-			}
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			memmove(&argv[i], &argv[i + 1],
+				(size_t)(argc - i - 1) * sizeof(*argv));
+			argc--;
+			break;
+		}
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "dm-mockserver check: unknown option "
+				"'%s'\n", argv[i]);
+			argc = 0;
 		}
 	}
 	if (argc < 1) {

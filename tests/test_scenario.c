@@ -1329,6 +1329,10 @@ static void test_scenario_check_command_help(void **state)
 	snprintf(cmd, sizeof(cmd), "%s check -- --bogus 2>&1", server_bin());
 	assert_int_equal(run_cmd(cmd, out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "cannot read '--bogus'"));
+	/* "--" ends the options wherever it stands. */
+	snprintf(cmd, sizeof(cmd), "%s check scenarios/default.json -- "
+		 "scenarios/default.json 2>&1", server_bin());
+	assert_int_equal(run_cmd(cmd, out, sizeof(out)), 0);
 }
 
 
