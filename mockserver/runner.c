@@ -53,7 +53,8 @@ static const char run_usage[] =
 "scenario's \"expect\" list against what the client did (the default\n"
 "tenant's journal) and its exit status.\n"
 "\n"
-"  -s, --scenario FILE   scenario (default scenarios/default.json)\n"
+"  -s, --scenario FILE   scenario (default scenarios/default.json, else\n"
+"                        the installed one)\n"
 "      --report FILE     write a JUnit XML report\n"
 "      --json FILE       write a JSON report\n"
 "      --timeout SECONDS stop the client after this long (default 300)\n"
@@ -214,10 +215,10 @@ static int env_slot_cmp(const void *a, const void *b)
 /*
  * Labels that give the same variable ("a-b" and "a_b"): the first token
  * in the state's order keeps it; the others are dropped (freed, their
- * slot set to NULL), with a warning naming the variable. vars holds n
- * token variables, none NULL, in the state's order.
+ * slot set to NULL), each with a warning naming both labels. vars holds
+ * n token variables, none NULL, in the order of the state's tokens.
  */
-static void drop_clashes(char **vars, size_t n)
+static void drop_clashes(char **vars, size_t n, const struct ms_state *st)
 {
 	char ***order = malloc(n * sizeof(*order));
 	size_t first = 0;
@@ -235,10 +236,10 @@ static void drop_clashes(char **vars, size_t n)
 			first = i;
 			continue;
 		}
-		if (i == first + 1)
-			fprintf(stderr, "dm-mockserver run: token labels "
-				"that give the same %.*s: the first token "
-				"keeps it\n", (int)len, kept);
+		fprintf(stderr, "dm-mockserver run: token '%s' gives %.*s, "
+			"as '%s' does, which comes first and keeps it\n",
+			st->tokens.items[order[i] - vars]->label, (int)len,
+			kept, st->tokens.items[order[first] - vars]->label);
 		free(*order[i]);
 		*order[i] = NULL;
 	}
@@ -294,7 +295,7 @@ static char **client_env(const char *url, const struct ms_state *st)
 			return NULL;
 		}
 	}
-	drop_clashes(vars, st->tokens.count);
+	drop_clashes(vars, st->tokens.count, st);
 	/* Close the gaps the dropped ones left. */
 	for (size_t i = 0; i < st->tokens.count; i++) {
 		if (vars[i])
