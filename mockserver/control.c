@@ -106,7 +106,8 @@ static int clock_request(struct ms_call *call, const cJSON *body,
 }
 
 
-/* Set first, then advance, then freeze or thaw: one request may do all. */
+/* Set first, then advance, then freeze or thaw: one request may do all,
+ * and does it at one instant. */
 static void post_clock(struct ms_call *call)
 {
 	struct vclock *c = &call->tenant->state.clock;
@@ -118,11 +119,8 @@ static void post_clock(struct ms_call *call)
 	if (!body)
 		return;
 	if (clock_request(call, body, &advance, &set, &freeze) == 0) {
-		if (set != MS_NEVER)
-			vclock_set(c, set);
-		vclock_advance(c, &advance);
-		if (freeze >= 0)
-			vclock_freeze(c, freeze);
+		vclock_change(c, set != MS_NEVER ? &set : NULL, &advance,
+			      freeze);
 		ms_events_due(&call->tenant->state);
 		call->resp->date = vclock_now(c);
 		ms_reply(call->resp, 200, clock_json(c));

@@ -74,6 +74,16 @@ void vclock_advance(struct vclock *c, const struct ms_period *p)
 }
 
 
+void vclock_change(struct vclock *c, const ms_time_t *set,
+		   const struct ms_period *p, int freeze)
+{
+	int64_t mono = ms_mono_now();
+	ms_time_t t = set ? clamp_time(*set) : reading_at(c, mono);
+
+	rebase(c, ms_time_add(t, p), mono, freeze < 0 ? c->frozen : freeze);
+}
+
+
 /* Freeze (true) or thaw (false) c, keeping the current reading: a thawed
  * clock continues from where it was frozen. */
 void vclock_freeze(struct vclock *c, bool frozen)

@@ -37,4 +37,11 @@ void vclock_advance(struct vclock *c, const struct ms_period *p);
  * clock runs on from the instant it was frozen at. */
 void vclock_freeze(struct vclock *c, bool frozen);
 
+/* What one request may ask at once, at one instant: jump to *set (unless
+ * set is NULL), then move by p, then freeze (1), thaw (0) or leave (-1).
+ * Made of set, advance and freeze, each reading the monotonic clock, a
+ * millisecond could pass between the steps and be counted. */
+void vclock_change(struct vclock *c, const ms_time_t *set,
+		   const struct ms_period *p, int freeze);
+
 #endif /* MS_VCLOCK_H */

@@ -296,6 +296,27 @@ static void test_vclock_freeze_thaw_cycle(void **state)
 }
 
 
+/* One change at one instant: set, advance, freeze read as one step;
+ * without set, the advance starts from the reading; freeze -1 keeps. */
+static void test_vclock_change_at_once(void **state)
+{
+	struct vclock c;
+	ms_time_t t = at("2026-01-31T10:00:00.000Z");
+	struct ms_period day = period("P1D"), none = period("PT0S");
+
+	(void)state;
+	vclock_init(&c, at("2026-01-15T09:00:00.000Z"), false);
+	sleep_ms(5);
+	vclock_change(&c, &t, &day, 1);
+	assert_int_equal(vclock_now(&c), at("2026-02-01T10:00:00.000Z"));
+	vclock_change(&c, NULL, &day, -1);
+	assert_int_equal(vclock_now(&c), at("2026-02-02T10:00:00.000Z"));
+	vclock_change(&c, NULL, &none, 0);
+	sleep_ms(10);
+	assert_soon_after(vclock_now(&c), at("2026-02-02T10:00:00.010Z"));
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_vclock_freeze_keeps_reading),
 		cmocka_unit_test(test_vclock_thaw_continues),
 		cmocka_unit_test(test_vclock_freeze_thaw_cycle),
+		cmocka_unit_test(test_vclock_change_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
