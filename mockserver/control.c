@@ -215,7 +215,8 @@ static int screen_body(struct ms_call *call)
 {
 	const char *why;
 
-	if (ms_json_screen(call->req->body, call->req->body_len, &why) == 0)
+	if (ms_json_screen(call->req->body, call->req->body_len, &why,
+			   NULL) == 0)
 		return 0;
 	ms_fail(call->resp, 400, "invalid_json", NULL,
 		"The request body is refused: %s.", why);

@@ -156,7 +156,7 @@ cJSON *ms_call_json_object(struct ms_call *call)
 	const char *end = NULL, *why, *dup;
 	cJSON *doc;
 
-	if (ms_json_screen(req->body, req->body_len, &why) < 0) {
+	if (ms_json_screen(req->body, req->body_len, &why, NULL) < 0) {
 		ms_fail(call->resp, 400, "invalid_json", NULL,
 			"The request body is refused: %s.", why);
 		return NULL;

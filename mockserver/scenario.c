@@ -29,6 +29,7 @@
 #endif
 
 #include "scenario_int.h"
+#include "text.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -163,9 +164,9 @@ static cJSON *parse_top(struct loader *ld, int si, bool rules)
 	const char *nul = memchr(s->text, '\0', s->len);
 	const char *want = rules ? "a rule object or an array of rules"
 				 : "a JSON object";
-	const char *end = s->text;
+	const char *end = s->text, *why;
 	cJSON *doc;
-	size_t off, rest;
+	size_t off, rest, at;
 
 	if (nul) {
 		scn_error_at(ld, si, NULL, 0, false, (size_t)(nul - s->text),
@@ -186,7 +187,14 @@ static cJSON *parse_top(struct loader *ld, int si, bool rules)
 		return NULL;
 	}
 	rest = scn_skip_ws(s->text, s->len, off);
-	if (rest < s->len)
+	/* What cJSON took but HTTP bodies may not hold: a \u0000, which it
+	 * cuts a string at ("a\u0000\r\n..." would load as "a"), a raw
+	 * control character, nesting past MS_JSON_DEPTH_MAX. */
+	if (rest == s->len && ms_json_screen(s->text, s->len, &why, &at) < 0) {
+		scn_error_at(ld, si, NULL, 0, false, at, "invalid JSON: %s",
+			     why);
+		ld->err->syntax = true;
+	} else if (rest < s->len)
 		scn_error_at(ld, si, NULL, 0, false, rest, "invalid JSON: "
 			     "text after the end of the document");
 	else if (!cJSON_IsObject(doc) && !(rules && cJSON_IsArray(doc)))

@@ -141,11 +141,13 @@ bool scn_header_name_ok(const char *s)
 
 
 /* Can s go out as a header's value: no control character but the tab
- * (a CR or LF would end the header and start one of the text's own)? */
+ * (a CR or LF would end the header and start one of the text's own),
+ * C1 controls (U+0080 to U+009F, as UTF-8) included, as for labels? */
 bool scn_header_value_ok(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f ||
+		    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
 			return false;
 	}
 	return true;

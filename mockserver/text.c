@@ -49,13 +49,16 @@ static bool nul_escape(const char *t, size_t len, size_t i)
 }
 
 
-int ms_json_screen(const char *text, size_t len, const char **why)
+int ms_json_screen(const char *text, size_t len, const char **why,
+		   size_t *at)
 {
 	bool in_string = false;
 	int depth = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		char c = text[i];
+		if (at)
+			*at = i;
 		if (c == '\0') {
 			*why = "it holds a NUL byte";
 			return -1;

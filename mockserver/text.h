@@ -25,10 +25,12 @@ size_t ms_utf8_seq_len(const unsigned char *p, size_t avail);
  * Screen JSON text before it is parsed: nesting at most
  * MS_JSON_DEPTH_MAX, no NUL byte, no \u0000 escape, no raw control
  * character in a string (JSON forbids them; cJSON would take them).
- * Returns 0, or -1 with *why (a static message). Says nothing else of
- * the text's validity.
+ * Returns 0, or -1 with *why (a static message) and, when at is not
+ * NULL, *at the offset of the byte at fault. Says nothing else of the
+ * text's validity.
  */
-int ms_json_screen(const char *text, size_t len, const char **why);
+int ms_json_screen(const char *text, size_t len, const char **why,
+		   size_t *at);
 
 /* Is s (len bytes) valid UTF-8 throughout? */
 bool ms_utf8_valid(const char *s, size_t len);

@@ -758,6 +758,14 @@ static void test_scenario_rule_refusals(void **state)
 		  "]}\n",
 		  { "r-idle.json", 2, 3, "rules[0]",
 		    "a rule must respond, delay or fault" } },
+		/* cJSON would cut the name at the \u0000, and check what is
+		 * left: refused as HTTP bodies are, at the escape. */
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\\u0000\\r\\nX: 1\", \"fault\": "
+		  "\"reset\"}\n"
+		  "]}\n",
+		  { "r-nul.json", 2, 14, "",
+		    "invalid JSON: strings must not contain \\u0000" } },
 		/* A name goes out as X-Mock-Rule: a line break in it would
 		 * write headers of the scenario's choosing. */
 		{ "{\"rules\": [\n"
@@ -767,6 +775,11 @@ static void test_scenario_rule_refusals(void **state)
 		  { "r-crlf.json", 2, 12, "rules[0].name",
 		    "expected a name without control characters: it is "
 		    "sent as X-Mock-Rule" } },
+		{ "{\"rules\": [\n"
+		  "  {\"name\": \"a\\u0085b\", \"fault\": \"reset\"}\n"
+		  "]}\n",
+		  { "r-nel.json", 2, 12, "rules[0].name",
+		    "expected a name without control characters" } },
 		{ "{\"rules\": [\n"
 		  "  {\"name\": \"a\", \"respond\": {\"status\": 503,\n"
 		  "   \"headers\": {\"X-A\": \"a\\u0001b\"}}}\n"

@@ -111,20 +111,26 @@ static void test_text_screen(void **state)
 {
 	const char *why = NULL;
 	char deep[2 * MS_JSON_DEPTH_MAX + 8];
+	size_t at = 0;
 
 	(void)state;
-	assert_int_equal(ms_json_screen("{\"a\":[1]}", 9, &why), 0);
-	assert_int_equal(ms_json_screen("\"\\u0000\"", 8, &why), -1);
+	assert_int_equal(ms_json_screen("{\"a\":[1]}", 9, &why, NULL), 0);
+	/* The offset given is the byte at fault: the backslash. */
+	assert_int_equal(ms_json_screen("[\"x\\u0000\"]", 11, &why, &at),
+			 -1);
 	assert_non_null(why);
-	assert_int_equal(ms_json_screen("\"a\nb\"", 5, &why), -1);
+	assert_int_equal(at, 3);
+	assert_int_equal(ms_json_screen("\"a\nb\"", 5, &why, &at), -1);
+	assert_int_equal(at, 2);
 	memset(deep, '[', MS_JSON_DEPTH_MAX);
 	memset(deep + MS_JSON_DEPTH_MAX, ']', MS_JSON_DEPTH_MAX);
-	assert_int_equal(ms_json_screen(deep, 2 * MS_JSON_DEPTH_MAX, &why),
-			 0);
+	assert_int_equal(ms_json_screen(deep, 2 * MS_JSON_DEPTH_MAX, &why,
+					NULL), 0);
 	memset(deep, '[', MS_JSON_DEPTH_MAX + 1);
 	memset(deep + MS_JSON_DEPTH_MAX + 1, ']', MS_JSON_DEPTH_MAX + 1);
 	assert_int_equal(ms_json_screen(deep, 2 * MS_JSON_DEPTH_MAX + 2,
-					&why), -1);
+					&why, &at), -1);
+	assert_int_equal(at, MS_JSON_DEPTH_MAX);
 }
 
 
