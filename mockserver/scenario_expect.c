@@ -101,12 +101,8 @@ static int v_scope(struct check *ck, const cJSON *v)
 /* RateLimit-Reason goes into a header: one line. */
 static int v_reason(struct check *ck, const cJSON *v)
 {
-	if (scn_v_text(ck, v))
-		return -1;
-	if (!scn_header_value_ok(v->valuestring))
-		return scn_fail(ck, "expected a reason on one line: it is "
-				"sent as RateLimit-Reason");
-	return 0;
+	return scn_v_header_text(ck, v, "expected a reason on one line: it "
+				 "is sent as RateLimit-Reason");
 }
 
 

@@ -305,6 +305,8 @@ int scn_whole_in(struct check *ck, const cJSON *v, double lo, double hi,
 /* Is s an RFC 9110 token, what a header name may be made of? */
 bool scn_header_name_ok(const char *s);
 bool scn_header_value_ok(const char *s);  /* no control but the tab */
+/* scn_v_text, then scn_header_value_ok, refused with msg. */
+int scn_v_header_text(struct check *ck, const cJSON *v, const char *msg);
 
 /* Value checks that rules, events, rateLimit and expect share (value_fn). */
 int scn_v_status(struct check *ck, const cJSON *v);  /* 100 to 599 */

@@ -154,6 +154,18 @@ bool scn_header_value_ok(const char *s)
 }
 
 
+/* A non-empty string sent in a header: refused with msg when it holds a
+ * control character (see scn_header_value_ok). */
+int scn_v_header_text(struct check *ck, const cJSON *v, const char *msg)
+{
+	if (scn_v_text(ck, v))
+		return -1;
+	if (!scn_header_value_ok(v->valuestring))
+		return scn_fail(ck, "%s", msg);
+	return 0;
+}
+
+
 /* ---- Checking: single values of rules and events ------------------------ */
 
 static int v_after(struct check *ck, const cJSON *v)
@@ -375,12 +387,8 @@ static int rule_post(struct check *ck, const cJSON *r)
 /* A rule's name goes out as X-Mock-Rule when the rule answers. */
 static int v_rule_name(struct check *ck, const cJSON *v)
 {
-	if (scn_v_text(ck, v))
-		return -1;
-	if (!scn_header_value_ok(v->valuestring))
-		return scn_fail(ck, "expected a name without control "
-				"characters: it is sent as X-Mock-Rule");
-	return 0;
+	return scn_v_header_text(ck, v, "expected a name without control "
+				 "characters: it is sent as X-Mock-Rule");
 }
 
 static const struct field rule_fields[] = {

@@ -49,6 +49,15 @@ static bool nul_escape(const char *t, size_t len, size_t i)
 }
 
 
+/* ms_json_screen's refusal: the offset of the byte at fault, if asked. */
+static int refused_at(size_t *at, size_t i)
+{
+	if (at)
+		*at = i;
+	return -1;
+}
+
+
 int ms_json_screen(const char *text, size_t len, const char **why,
 		   size_t *at)
 {
@@ -57,20 +66,18 @@ int ms_json_screen(const char *text, size_t len, const char **why,
 
 	for (size_t i = 0; i < len; i++) {
 		char c = text[i];
-		if (at)
-			*at = i;
 		if (c == '\0') {
 			*why = "it holds a NUL byte";
-			return -1;
+			return refused_at(at, i);
 		}
 		if (in_string && (unsigned char)c < 0x20) {
 			*why = "a string holds a raw control character";
-			return -1;
+			return refused_at(at, i);
 		}
 		if (in_string) {
 			if (c == '\\' && nul_escape(text, len, i)) {
 				*why = "strings must not contain \\u0000";
-				return -1;
+				return refused_at(at, i);
 			}
 			if (c == '\\')
 				i++;
@@ -81,7 +88,7 @@ int ms_json_screen(const char *text, size_t len, const char **why,
 		} else if (c == '[' || c == '{') {
 			if (++depth > MS_JSON_DEPTH_MAX) {
 				*why = "nested more than 64 levels deep";
-				return -1;
+				return refused_at(at, i);
 			}
 		} else if (c == ']' || c == '}') {
 			depth--;

@@ -57,10 +57,24 @@ ms_time_t vclock_now(const struct vclock *c)
 }
 
 
+/* Every change is one: jump (or not), move, freeze or thaw (or keep),
+ * at one monotonic reading. ms_time_add clamps what it is given. */
+void vclock_change(struct vclock *c, const ms_time_t *set,
+		   const struct ms_period *p, int freeze)
+{
+	int64_t mono = ms_mono_now();
+	ms_time_t t = set ? *set : reading_at(c, mono);
+
+	rebase(c, ms_time_add(t, p), mono, freeze < 0 ? c->frozen : freeze);
+}
+
+
+static const struct ms_period no_move;
+
 /* Jump to t (clamped); a frozen clock stays frozen there. */
 void vclock_set(struct vclock *c, ms_time_t t)
 {
-	rebase(c, t, ms_mono_now(), c->frozen);
+	vclock_change(c, &t, &no_move, -1);
 }
 
 
@@ -68,19 +82,7 @@ void vclock_set(struct vclock *c, ms_time_t t)
  * ms_time_add does; keeps the clock frozen or running. */
 void vclock_advance(struct vclock *c, const struct ms_period *p)
 {
-	int64_t mono = ms_mono_now();
-
-	rebase(c, ms_time_add(reading_at(c, mono), p), mono, c->frozen);
-}
-
-
-void vclock_change(struct vclock *c, const ms_time_t *set,
-		   const struct ms_period *p, int freeze)
-{
-	int64_t mono = ms_mono_now();
-	ms_time_t t = set ? clamp_time(*set) : reading_at(c, mono);
-
-	rebase(c, ms_time_add(t, p), mono, freeze < 0 ? c->frozen : freeze);
+	vclock_change(c, NULL, p, -1);
 }
 
 
@@ -88,7 +90,5 @@ void vclock_change(struct vclock *c, const ms_time_t *set,
  * clock continues from where it was frozen. */
 void vclock_freeze(struct vclock *c, bool frozen)
 {
-	int64_t mono = ms_mono_now();
-
-	rebase(c, reading_at(c, mono), mono, frozen);
+	vclock_change(c, NULL, &no_move, frozen);
 }
