@@ -828,7 +828,8 @@ static void dispatch_route(struct ms_call *call, const char *name,
 void ms_response_release(struct ms_response *resp)
 {
 	cJSON_Delete(resp->body);
-	free(resp->text);
+	if (resp->text != resp->room)
+		free(resp->text);
 	resp->body = NULL;
 	resp->text = NULL;
 	resp->text_len = 0;

@@ -23,6 +23,7 @@
 #define MS_VERSION "0.1.0"
 #define MS_MAX_BODY_DEFAULT (1024 * 1024)
 #define MS_RESP_HEADERS_MAX 12
+#define MS_RESP_ROOM 1024       /* a printed answer kept in place */
 
 struct ms_header {
 	const char *name;
@@ -46,10 +47,12 @@ struct ms_response {
 	const char *missing_permission;
 	char allow[64];           /* Allow, for a 405 */
 	cJSON *body;              /* owned; NULL for no body */
-	char *text;               /* owned: a body already printed, for the
-				   * hottest routes; set only when body is
-				   * NULL (ms_reply_members) */
+	char *text;               /* a body already printed, for the
+				   * hottest routes: room, or owned; set
+				   * only when body is NULL
+				   * (ms_reply_members) */
 	size_t text_len;
+	char room[MS_RESP_ROOM];  /* where text goes when it fits */
 	ms_time_t date;           /* the tenant's virtual now, for Date */
 	bool has_date;
 	int nheaders;

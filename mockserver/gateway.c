@@ -10,21 +10,21 @@
 
 #define GW "/jsm/assets/workspace/{}/v1/datamanager"
 
-/* The gateway's hottest answer. Its keys are literals, so cJSON keeps
- * them without a copy (the CS calls); the values are copied, as the
- * answer is printed once the tenant's lock is let go. */
+/* The gateway's hottest answer, printed while the tenant's lock is
+ * held, so the token's strings are read in place. */
 static void get_client_info(struct ms_call *call)
 {
 	const struct ms_token *t = call->token;
 	char expires[MS_TIME_BUFSZ];
 	const struct ms_member m[] = {
-		{"workspaceId", t->workspace_id},
-		{"tokenId", t->id},
-		{"label", t->label},
-		{"type", ms_token_type_key(t->type)},
-		{"expiresAt", t->expires_at == MS_NEVER
-				      ? NULL
-				      : ms_time_format(t->expires_at, expires)},
+		{MS_KEY("workspaceId"), t->workspace_id},
+		{MS_KEY("tokenId"), t->id},
+		{MS_KEY("label"), t->label},
+		{MS_KEY("type"), ms_token_type_key(t->type)},
+		{MS_KEY("expiresAt"),
+		 t->expires_at == MS_NEVER
+			 ? NULL
+			 : ms_time_format(t->expires_at, expires)},
 	};
 
 	/* Every Adapters run starts here: printed straight, no tree. */

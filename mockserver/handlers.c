@@ -1,6 +1,7 @@
 /*
  * handlers: the helpers every plane's handlers share (see handlers.h).
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,29 +25,33 @@ void ms_reply(struct ms_response *resp, int status, cJSON *body)
 void ms_reply_members(struct ms_response *resp, int status,
 		      const struct ms_member *m, size_t n)
 {
-	size_t cap = 3, len = 0;
+	size_t value_len[MS_MEMBERS_MAX], cap = 3, len = 0;
 	char *text;
 
-	for (size_t i = 0; i < n; i++)
-		cap += strlen(m[i].key) + 4 +
-		       (m[i].value ? MS_JSON_QUOTED_MAX(strlen(m[i].value))
-				   : 5);
-	if (!(text = malloc(cap))) {
+	assert(n <= MS_MEMBERS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		value_len[i] = m[i].value ? strlen(m[i].value) : 0;
+		cap += m[i].key_len + 4 +
+		       (m[i].value ? MS_JSON_QUOTED_MAX(value_len[i]) : 5);
+	}
+	ms_reply(resp, status, NULL);
+	text = cap <= sizeof(resp->room) ? resp->room : malloc(cap);
+	if (!text) {
 		ms_fail(resp, 503, "tenant_limit", NULL, "Out of memory");
 		return;
 	}
 	text[len++] = '{';
 	for (size_t i = 0; i < n; i++) {
-		size_t k = strlen(m[i].key);
 		if (i)
 			text[len++] = ',';
 		text[len++] = '"';
-		memcpy(text + len, m[i].key, k);
-		len += k;
+		memcpy(text + len, m[i].key, m[i].key_len);
+		len += m[i].key_len;
 		text[len++] = '"';
 		text[len++] = ':';
 		if (m[i].value) {
-			len += ms_json_quote(text + len, m[i].value);
+			len += ms_json_quote(text + len, m[i].value,
+					     value_len[i]);
 		} else {
 			memcpy(text + len, "null", 4);
 			len += 4;
@@ -54,7 +59,6 @@ void ms_reply_members(struct ms_response *resp, int status,
 	}
 	text[len++] = '}';
 	text[len] = '\0';
-	ms_reply(resp, status, NULL);
 	resp->text = text;
 	resp->text_len = len;
 }

@@ -83,13 +83,21 @@ void ms_reply(struct ms_response *resp, int status, cJSON *body);
  * JSON null. */
 struct ms_member {
 	const char *key;          /* plain ASCII, written as it is */
+	size_t key_len;
 	const char *value;
 };
 
-/* Answer status with {"key":"value",...}, printed straight into
- * resp->text: for routes every client calls all the time, where
- * building a cJSON tree to print once cost more than the rest of the
- * route. The bytes are those cJSON would print for the same object. */
+/* A literal key and its length, for a struct ms_member. */
+#define MS_KEY(literal) (literal), sizeof(literal) - 1
+
+/* Members an answer of ms_reply_members may have. */
+#define MS_MEMBERS_MAX 8
+
+/* Answer status with {"key":"value",...} (at most MS_MEMBERS_MAX),
+ * printed straight into resp->text, in resp->room when it fits: for
+ * routes every client calls all the time, where building a cJSON tree
+ * to print once cost more than the rest of the route. The bytes are
+ * those cJSON would print for the same object. */
 void ms_reply_members(struct ms_response *resp, int status,
 		      const struct ms_member *m, size_t n);
 

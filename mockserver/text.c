@@ -167,45 +167,76 @@ size_t ms_join(char *buf, size_t len, ...)
 }
 
 
-size_t ms_json_quote(char *out, const char *s)
+/* Must c be escaped in a JSON string? */
+static bool byte_needs_escape(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
+
+/*
+ * Must any of the eight bytes of w be escaped? The well-known tests for
+ * "some byte below n" (a zero byte is one below 1), which are exact
+ * about whether there is one though not about where: bytes of 0x80 and
+ * up never count, as ~w clears their top bit.
+ */
+static bool word_needs_escape(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101u, tops = ones * 0x80;
+	uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
+
+	return ((((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+		 ((slash - ones) & ~slash)) & tops) != 0;
+}
+
+
+/* Write the escape of c (which needs one) at out; returns its length. */
+static size_t put_escape(char *out, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 0;
+	char letter;
+
+	switch (c) {
+	case '"': letter = '"'; break;
+	case '\\': letter = '\\'; break;
+	case '\b': letter = 'b'; break;
+	case '\f': letter = 'f'; break;
+	case '\n': letter = 'n'; break;
+	case '\r': letter = 'r'; break;
+	case '\t': letter = 't'; break;
+	default:
+		memcpy(out, "\\u00", 4);
+		out[4] = hex[c >> 4];
+		out[5] = hex[c & 15];
+		return 6;
+	}
+	out[0] = '\\';
+	out[1] = letter;
+	return 2;
+}
+
+
+size_t ms_json_quote(char *out, const char *s, size_t len)
+{
+	size_t n = 0, i = 0;
 
 	out[n++] = '"';
 	for (;;) {
-		const unsigned char *run = p;
-		const char *esc;
+		const size_t run = i;
+		uint64_t w;
 
-		/* Runs of plain bytes, copied at once: ids and times are
-		 * one run. The NUL ends a run, being a control byte. */
-		while (*p >= 0x20 && *p != '"' && *p != '\\')
-			p++;
-		memcpy(out + n, run, (size_t)(p - run));
-		n += (size_t)(p - run);
-		if (!*p)
+		/* Plain bytes, eight at a time and then one at a time, are
+		 * copied as one run: ids and times are a single run. */
+		while (i + 8 <= len && (memcpy(&w, s + i, 8),
+					!word_needs_escape(w)))
+			i += 8;
+		while (i < len && !byte_needs_escape((unsigned char)s[i]))
+			i++;
+		memcpy(out + n, s + run, i - run);
+		n += i - run;
+		if (i == len)
 			break;
-		switch (*p) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		default: esc = NULL;
-		}
-		if (esc) {
-			out[n++] = esc[0];
-			out[n++] = esc[1];
-		} else {
-			memcpy(out + n, "\\u00", 4);
-			out[n + 4] = hex[*p >> 4];
-			out[n + 5] = hex[*p & 15];
-			n += 6;
-		}
-		p++;
+		n += put_escape(out + n, (unsigned char)s[i++]);
 	}
 	out[n++] = '"';
 	out[n] = '\0';

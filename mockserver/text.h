@@ -55,12 +55,13 @@ size_t ms_join(char *buf, size_t len, ...);
  * six ("\u001f"), and the quotes and a NUL. */
 #define MS_JSON_QUOTED_MAX(n) (6 * (n) + 3)
 
-/* Write s as a JSON string, quotes included, into out (which holds
- * MS_JSON_QUOTED_MAX(strlen(s)) bytes), escaped as cJSON escapes it, so
- * that the bytes are the same as cJSON would print: \" \\ \b \f \n \r
- * \t, other control characters as \u00xx, all else as it is. Returns the
- * length written, NUL not counted. */
-size_t ms_json_quote(char *out, const char *s);
+/* Write the len bytes of s as a JSON string, quotes included, into out
+ * (which holds MS_JSON_QUOTED_MAX(len) bytes), escaped as cJSON escapes
+ * it, so that the bytes are the same as cJSON would print: \" \\ \b \f
+ * \n \r \t, other control characters as \u00xx, all else as it is. A
+ * NUL among the len bytes is \u0000 (cJSON would stop there). Returns
+ * the length written, NUL not counted. */
+size_t ms_json_quote(char *out, const char *s, size_t len);
 
 /* A whole decimal number from text in [min, max], nothing else around
  * it (no sign, no space). Returns 0 and *out, or -1. */

@@ -143,14 +143,17 @@ static void test_dispatch_header_value_one_line(void **state)
 
 
 /* An answer printed without a tree is the object cJSON would print, and
- * replaces (or is replaced by) a tree answer without a leak. */
+ * replaces (or is replaced by) a tree answer without a leak; one too
+ * large for the response's room is put on the heap. */
 static void test_dispatch_reply_members(void **state)
 {
 	const struct ms_member m[] = {
-		{"id", "5b6c1e2a"},
-		{"label", "a \"b\" \\"},
-		{"expiresAt", NULL},
+		{MS_KEY("id"), "5b6c1e2a"},
+		{MS_KEY("label"), "a \"b\" \\"},
+		{MS_KEY("expiresAt"), NULL},
 	};
+	char big[MS_RESP_ROOM];
+	struct ms_member large[] = {{MS_KEY("label"), big}};
 	struct ms_response resp;
 
 	(void)state;
@@ -158,11 +161,22 @@ static void test_dispatch_reply_members(void **state)
 	ms_reply(&resp, 200, cJSON_CreateObject());
 	ms_reply_members(&resp, 200, m, sizeof(m) / sizeof(m[0]));
 	assert_null(resp.body);
-	assert_non_null(resp.text);
+	assert_ptr_equal(resp.text, resp.room);
 	assert_string_equal(resp.text,
 			    "{\"id\":\"5b6c1e2a\",\"label\":"
 			    "\"a \\\"b\\\" \\\\\",\"expiresAt\":null}");
 	assert_int_equal(resp.text_len, strlen(resp.text));
+
+	memset(big, '\n', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ms_reply_members(&resp, 200, large, 1);
+	assert_ptr_not_equal(resp.text, resp.room);
+	assert_int_equal(resp.text_len, strlen("{\"label\":\"\"}") +
+						2 * (sizeof(big) - 1));
+	assert_memory_equal(resp.text + resp.text_len - 6, "\\n\\n\"}", 6);
+
+	ms_reply_members(&resp, 200, m, 1);
+	assert_string_equal(resp.text, "{\"id\":\"5b6c1e2a\"}");
 	ms_fail(&resp, 404, "not_found", NULL, "gone");
 	assert_null(resp.text);
 	assert_int_equal(resp.text_len, 0);

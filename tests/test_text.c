@@ -43,7 +43,7 @@ static void assert_quoted_as_cjson(const char *s)
 
 	assert_non_null(want);
 	assert_non_null(got);
-	assert_int_equal(ms_json_quote(got, s), strlen(want));
+	assert_int_equal(ms_json_quote(got, s, strlen(s)), strlen(want));
 	assert_string_equal(got, want);
 	free(got);
 	cJSON_free(want);
@@ -71,6 +71,35 @@ static void test_text_json_quote(void **state)
 	}
 	mixed[n] = '\0';
 	assert_quoted_as_cjson(mixed);
+}
+
+
+/* Plain bytes are skipped eight at a time: an escape at every place of
+ * a word, and in a long string's tail, must still be found; bytes next
+ * to the escaped ones in value must not be escaped. */
+static void test_text_json_quote_words(void **state)
+{
+	static const char specials[] = {'"', '\\', '\n', 0x1f, 0x01};
+	static const unsigned char plain[] = {0x20, 0x21, 0x23, 0x5b, 0x5d,
+					      0x7f, 0x80, 0xa2, 0xdc, 0xff};
+	char s[40];
+
+	(void)state;
+	for (size_t len = 1; len < sizeof(s); len++) {
+		for (size_t at = 0; at < len; at++) {
+			for (size_t k = 0; k < sizeof(specials); k++) {
+				memset(s, 'x', len);
+				s[len] = '\0';
+				s[at] = specials[k];
+				assert_quoted_as_cjson(s);
+			}
+		}
+		for (size_t k = 0; k < sizeof(plain); k++) {
+			memset(s, plain[k], len);
+			s[len] = '\0';
+			assert_quoted_as_cjson(s);
+		}
+	}
 }
 
 
@@ -156,6 +185,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_join),
 		cmocka_unit_test(test_text_json_quote),
+		cmocka_unit_test(test_text_json_quote_words),
 		cmocka_unit_test(test_text_utf8_valid),
 		cmocka_unit_test(test_text_clean),
 		cmocka_unit_test(test_text_screen),
