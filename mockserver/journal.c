@@ -3,6 +3,7 @@
  */
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,23 +57,66 @@ void ms_journal_release(struct ms_journal *j)
 }
 
 
-/* Bytes that keep() takes for s. */
-static size_t need(const char *s, size_t cap)
+/* The string fields of an entry other than the headers, each with its
+ * cap, in the order they are kept in the block. */
+#define FIELD(name, cap) {offsetof(struct ms_journal_fields, name), cap}
+static const struct {
+	size_t offset;
+	size_t cap;
+} strings[] = {
+	FIELD(tenant, MS_JOURNAL_TEXT_MAX),
+	FIELD(plane, MS_JOURNAL_TEXT_MAX),
+	FIELD(method, MS_JOURNAL_TEXT_MAX),
+	FIELD(path, MS_JOURNAL_PATH_MAX),
+	FIELD(query, MS_JOURNAL_PATH_MAX),
+	FIELD(fault, MS_JOURNAL_TEXT_MAX),
+	FIELD(reason, MS_JOURNAL_TEXT_MAX),
+	FIELD(rule, MS_JOURNAL_TEXT_MAX),
+	FIELD(credential_id, MS_JOURNAL_TEXT_MAX),
+	FIELD(token, MS_JOURNAL_TEXT_MAX),
+	FIELD(token_id, MS_JOURNAL_TEXT_MAX),
+	FIELD(user, MS_JOURNAL_TEXT_MAX),
+	FIELD(route, MS_JOURNAL_TEXT_MAX),
+};
+#undef FIELD
+#define NSTRINGS (sizeof(strings) / sizeof(strings[0]))
+
+/* The bytes each string of an entry takes, measured once: the block's
+ * size is their sum, and the copies use them. */
+struct lengths {
+	size_t string[NSTRINGS];
+	size_t name[MS_JOURNAL_HEADERS_MAX];
+	size_t value[MS_JOURNAL_HEADERS_MAX];
+};
+
+
+/* The i-th of strings[] in f, and where it is kept in an entry's f. */
+static const char *string_of(const struct ms_journal_fields *f, size_t i)
 {
-	return s ? strnlen(s, cap + SLACK) + 1 : 0;
+	return *(const char *const *)((const char *)f + strings[i].offset);
+}
+
+static const char **string_slot(struct ms_journal_fields *f, size_t i)
+{
+	return (const char **)((char *)f + strings[i].offset);
 }
 
 
-/* Copy at most cap + SLACK bytes of s to *at, NUL-terminated, and move
- * *at past them. Returns the copy, or NULL for NULL. */
-static const char *keep(char **at, const char *s, size_t cap)
+/* The bytes of s kept (at most cap + SLACK), or 0 for NULL. */
+static size_t measure(const char *s, size_t cap)
 {
-	size_t n;
+	return s ? strnlen(s, cap + SLACK) : 0;
+}
+
+
+/* Copy the n bytes kept of s to *at, NUL-terminated, and move *at past
+ * them. Returns the copy, or NULL for NULL. */
+static const char *keep(char **at, const char *s, size_t n)
+{
 	char *copy = *at;
 
 	if (!s)
 		return NULL;
-	n = strnlen(s, cap + SLACK);
 	memcpy(copy, s, n);
 	copy[n] = '\0';
 	*at += n + 1;
@@ -89,39 +133,44 @@ static size_t body_kept(const struct ms_journal_fields *f)
 
 static int headers_kept(const struct ms_journal_fields *f)
 {
-	return f->nheaders > 0 && f->headers ? f->nheaders : 0;
+	if (f->nheaders <= 0 || !f->headers)
+		return 0;
+	return f->nheaders < MS_JOURNAL_HEADERS_MAX ? f->nheaders
+						    : MS_JOURNAL_HEADERS_MAX;
 }
 
 
-/* The bytes an entry of f takes. */
-static size_t entry_size(const struct ms_journal_fields *f)
+/* The bytes an entry of f takes, with each string's length in *len. */
+static size_t entry_size(const struct ms_journal_fields *f,
+			 struct lengths *len)
 {
-	const size_t text = MS_JOURNAL_TEXT_MAX, path = MS_JOURNAL_PATH_MAX;
+	const size_t text = MS_JOURNAL_TEXT_MAX;
 	int nh = headers_kept(f);
-	size_t body = f->body && f->body_len ? body_kept(f) + 1 : 0;
-	size_t size;
+	size_t size = sizeof(struct ms_journal_entry) +
+		      (size_t)nh * sizeof(struct ms_journal_header) +
+		      (f->body && f->body_len ? body_kept(f) + 1 : 0);
 
-	size = sizeof(struct ms_journal_entry) + body +
-	       (size_t)nh * sizeof(struct ms_journal_header) +
-	       need(f->tenant, text) + need(f->plane, text) +
-	       need(f->method, text) + need(f->path, path) +
-	       need(f->query, path) +
-	       need(f->fault, text) + need(f->reason, text) +
-	       need(f->rule, text) + need(f->credential_id, text) +
-	       need(f->token, text) + need(f->token_id, text) +
-	       need(f->user, text) + need(f->route, text);
-	for (int i = 0; i < nh; i++)
-		size += need(f->headers[i].name, text) +
-			need(f->headers[i].value, text);
+	for (size_t i = 0; i < NSTRINGS; i++) {
+		const char *s = string_of(f, i);
+		len->string[i] = measure(s, strings[i].cap);
+		size += s ? len->string[i] + 1 : 0;
+	}
+	for (int i = 0; i < nh; i++) {
+		const struct ms_journal_header *h = &f->headers[i];
+		len->name[i] = measure(h->name, text);
+		len->value[i] = measure(h->value, text);
+		size += (h->name ? len->name[i] + 1 : 0) +
+			(h->value ? len->value[i] + 1 : 0);
+	}
 	return size;
 }
 
 
 /* Copy f into e, which has room for entry_size(f) bytes. */
 static void entry_fill(struct ms_journal_entry *e,
-		       const struct ms_journal_fields *f)
+		       const struct ms_journal_fields *f,
+		       const struct lengths *len)
 {
-	const size_t text = MS_JOURNAL_TEXT_MAX, path = MS_JOURNAL_PATH_MAX;
 	size_t body = body_kept(f);
 	int nh = headers_kept(f);
 	char *at;
@@ -131,14 +180,14 @@ static void entry_fill(struct ms_journal_entry *e,
 	e->f.headers = e->headers;
 	at = (char *)&e->headers[nh];
 	for (int i = 0; i < nh; i++) {
-		e->headers[i].name = keep(&at, f->headers[i].name, text);
-		e->headers[i].value = keep(&at, f->headers[i].value, text);
+		e->headers[i].name = keep(&at, f->headers[i].name,
+					  len->name[i]);
+		e->headers[i].value = keep(&at, f->headers[i].value,
+					   len->value[i]);
 	}
-	e->f.tenant = keep(&at, f->tenant, text);
-	e->f.plane = keep(&at, f->plane, text);
-	e->f.method = keep(&at, f->method, text);
-	e->f.path = keep(&at, f->path, path);
-	e->f.query = keep(&at, f->query, path);
+	for (size_t i = 0; i < NSTRINGS; i++)
+		*string_slot(&e->f, i) = keep(&at, string_of(f, i),
+					      len->string[i]);
 	e->f.body = NULL;
 	e->f.body_len = 0;
 	e->body_cut = false;
@@ -148,16 +197,7 @@ static void entry_fill(struct ms_journal_entry *e,
 		e->f.body = at;
 		e->f.body_len = body;
 		e->body_cut = f->body_len > body;
-		at += body + 1;
 	}
-	e->f.fault = keep(&at, f->fault, text);
-	e->f.reason = keep(&at, f->reason, text);
-	e->f.rule = keep(&at, f->rule, text);
-	e->f.credential_id = keep(&at, f->credential_id, text);
-	e->f.token = keep(&at, f->token, text);
-	e->f.token_id = keep(&at, f->token_id, text);
-	e->f.user = keep(&at, f->user, text);
-	e->f.route = keep(&at, f->route, text);
 }
 
 
@@ -194,7 +234,8 @@ static struct ms_journal_entry *spare_take(size_t size)
 struct ms_journal_entry *ms_journal_entry_new(
 	const struct ms_journal_fields *f)
 {
-	size_t size = entry_size(f);
+	struct lengths len;
+	size_t size = entry_size(f, &len);
 	struct ms_journal_entry *e = spare_take(size);
 
 	if (!e) {
@@ -204,7 +245,7 @@ struct ms_journal_entry *ms_journal_entry_new(
 		e->cap = size;
 	}
 	e->seq = 0;
-	entry_fill(e, f);
+	entry_fill(e, f, &len);
 	return e;
 }
 
