@@ -79,28 +79,33 @@ static int split_tenant(const char *path, char *name, const char **rest)
 
 
 /*
- * Match path against pattern segment by segment; "{}" captures one
- * non-empty segment into params. Returns true on a match.
+ * Match path against pattern; "{}" captures one non-empty segment into
+ * params. Returns true on a match. The literal runs between captures
+ * are compared whole: every request is matched against a few routes.
  */
 static bool path_match(const char *pattern, const char *path,
 		       char params[][MS_PARAM_LEN])
 {
 	int np = 0;
 
-	while (*pattern && *path) {
-		if (pattern[0] == '{' && pattern[1] == '}') {
-			size_t n = strcspn(path, "/");
-			if (n == 0 || n >= MS_PARAM_LEN || np >= MS_PARAMS_MAX)
-				return false;
-			memcpy(params[np], path, n);
-			params[np++][n] = '\0';
-			pattern += 2;
-			path += n;
-		} else if (*pattern++ != *path++) {
+	for (;;) {
+		const char *hole = strchr(pattern, '{');  /* only as "{}" */
+		size_t lit = hole ? (size_t)(hole - pattern) : strlen(pattern);
+		size_t n;
+
+		if (strncmp(pattern, path, lit) != 0)
 			return false;
-		}
+		path += lit;
+		if (!hole)
+			return *path == '\0';
+		n = (size_t)(strchrnul(path, '/') - path);
+		if (n == 0 || n >= MS_PARAM_LEN || np >= MS_PARAMS_MAX)
+			return false;
+		memcpy(params[np], path, n);
+		params[np++][n] = '\0';
+		pattern = hole + 2;
+		path += n;
 	}
-	return *pattern == '\0' && *path == '\0';
 }
 
 
@@ -341,6 +346,14 @@ static int deny(struct ms_call *call, const char *reason)
 }
 
 
+static int malformed(struct ms_call *call)
+{
+	ms_join(call->resp->credential, sizeof(call->resp->credential),
+		"<malformed credentials>", (char *)NULL);
+	return deny(call, "token_malformed");
+}
+
+
 /*
  * Gateway plane: find the presented secret (Bearer, or Basic with the
  * token as password). Answers the gateway's 401 and returns -1 when it is
@@ -363,11 +376,8 @@ static int gateway_authenticate(struct ms_call *call, bool *basic)
 			secret = NULL;
 		*basic = true;
 	}
-	if (!secret || !ms_token_secret_wellformed(secret)) {
-		ms_join(call->resp->credential, sizeof(call->resp->credential),
-			"<malformed credentials>", (char *)NULL);
-		return deny(call, "token_malformed");
-	}
+	if (!secret)
+		return malformed(call);
 
 	if (call->looked_up) {
 		tok = call->seen;
@@ -377,6 +387,10 @@ static int gateway_authenticate(struct ms_call *call, bool *basic)
 					       secret, &match);
 		describe_token(call, tok, match, *basic);
 	}
+	/* A secret the store holds was well formed when it came in (the
+	 * scenario checks, or made here): only an unknown one is judged. */
+	if (!tok && !ms_token_secret_wellformed(secret))
+		return malformed(call);
 	if (!tok) {
 		snprintf(call->resp->credential,
 			 sizeof(call->resp->credential), "<unknown token>");
