@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <resolv.h>
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -839,6 +840,13 @@ static void dispatch_route(struct ms_call *call, const char *name,
 }
 
 
+void ms_response_init(struct ms_response *resp)
+{
+	memset(resp, 0, offsetof(struct ms_response, headers));
+	resp->credential[0] = '\0';
+}
+
+
 void ms_response_release(struct ms_response *resp)
 {
 	cJSON_Delete(resp->body);
@@ -854,11 +862,18 @@ void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 		 struct ms_response *resp)
 {
 	int64_t started = ms_mono_us();
-	struct ms_call call = {.srv = srv, .req = req, .resp = resp,
-			       .arrived = ms_wall_now()};
+	struct ms_call call;
 	char name[MS_TENANT_NAME_MAX + 1];
 	const char *rest;
 	char *path = NULL;
+
+	/* Cleared up to its text buffers, which are set before read. */
+	memset(&call, 0, offsetof(struct ms_call, rule));
+	call.rule[0] = '\0';
+	call.srv = srv;
+	call.req = req;
+	call.resp = resp;
+	call.arrived = ms_wall_now();
 
 	/* Dot segments are looked for as sent and once decoded. */
 	if (req->path[0] != '/' || dot_segment(req->path)) {

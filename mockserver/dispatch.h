@@ -41,6 +41,9 @@ struct ms_request {
 	bool loopback;            /* the peer is on 127.0.0.0/8 or ::1 */
 };
 
+/* An answer. ms_response_init zeroes what comes before headers[]; the
+ * arrays from there on are only read as far as nheaders, or up to their
+ * NUL, so an answer does not clear four kilobytes it seldom uses. */
 struct ms_response {
 	int status;
 	const char *reason;       /* X-Mock-Reason; NULL on success */
@@ -52,17 +55,17 @@ struct ms_response {
 				   * only when body is NULL
 				   * (ms_reply_members) */
 	size_t text_len;
-	char room[MS_RESP_ROOM];  /* where text goes when it fits */
 	ms_time_t date;           /* the tenant's virtual now, for Date */
 	bool has_date;
+	int fault;                /* enum ms_fault: break the connection */
+	int64_t fault_ms;         /* how long a stall lasts; 0: default */
 	int nheaders;
 	struct {
 		char name[48];
 		char value[160];
 	} headers[MS_RESP_HEADERS_MAX];
 	char credential[160];     /* what authenticated, for the journal */
-	int fault;                /* enum ms_fault: break the connection */
-	int64_t fault_ms;         /* how long a stall lasts; 0: default */
+	char room[MS_RESP_ROOM];  /* where text goes when it fits */
 };
 
 /* What every part of the server shares: set up by main, read-only while
@@ -74,7 +77,11 @@ struct ms_server {
 	size_t max_body;
 };
 
-/* Answer req into resp (which must be zeroed). Never fails: every
+/* Make resp an empty answer (status 0, no body, no header). */
+void ms_response_init(struct ms_response *resp);
+
+/* Answer req into resp (made empty by ms_response_init, or all zeroes).
+ * Never fails: every
  * problem becomes an error response. The caller frees the body with
  * ms_response_release.
  * resp->date is the virtual now of the tenant the path names whenever

@@ -30,7 +30,6 @@ struct ms_call {
 	struct ms_response *resp;
 	ms_time_t now;                /* the tenant's virtual now */
 	ms_time_t arrived;            /* wall time the request came */
-	char params[MS_PARAMS_MAX][MS_PARAM_LEN];
 	struct ms_user *user;         /* the site caller */
 	struct ms_token *token;       /* the gateway caller */
 	/* The token the Authorization header names, looked up once for
@@ -39,8 +38,10 @@ struct ms_call {
 	struct ms_token *seen;
 	enum ms_secret_match seen_match;
 	bool looked_up;
-	char rule[128];               /* the rule that acted, for the journal */
 	struct ms_rate_verdict rate;  /* the rate limit's count, if any */
+	/* Text, set before it is read: not cleared with the rest. */
+	char rule[128];               /* the rule that acted, for the journal */
+	char params[MS_PARAMS_MAX][MS_PARAM_LEN];  /* the route's captures */
 };
 
 typedef void ms_handler_fn(struct ms_call *call);

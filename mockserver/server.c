@@ -392,7 +392,7 @@ static int on_request(struct mg_connection *conn)
 	enum body_read rc;
 
 	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
+	ms_response_init(&resp);
 	request_from(ri, &req, headers);
 	if (!framing_ok(ri)) {
 		ms_fail(&resp, 400, "validation_failed", NULL,
@@ -450,7 +450,7 @@ static int on_http_error(struct mg_connection *conn, int status,
 	struct ms_response resp;
 	int rc;
 
-	memset(&resp, 0, sizeof(resp));
+	ms_response_init(&resp);
 	/* Malformed input never earns a 5xx, whatever civetweb thought. */
 	if (status >= 500)
 		status = 400;
