@@ -252,10 +252,19 @@ static char *put_clock(char *p, const struct tm *tm)
 
 char *ms_time_format(ms_time_t t, char *buf)
 {
+	/* A thread's last time, as the same one comes again and again
+	 * (a token's expiry, on every client/info). */
+	static _Thread_local struct {
+		bool set;
+		ms_time_t t;
+		char text[MS_TIME_BUFSZ];
+	} last;
 	struct tm tm;
 	int ms;
 	char *p;
 
+	if (last.set && last.t == t)
+		return memcpy(buf, last.text, MS_TIME_BUFSZ);
 	split_time(clamp_time(t), &tm, &ms);
 	p = put_digits(buf, (unsigned)(tm.tm_year + 1900), 4, '-');
 	p = put_digits(p, (unsigned)(tm.tm_mon + 1), 2, '-');
@@ -264,6 +273,9 @@ char *ms_time_format(ms_time_t t, char *buf)
 	*p++ = '.';
 	p = put_digits(p, (unsigned)ms, 3, 'Z');
 	*p = '\0';
+	memcpy(last.text, buf, MS_TIME_BUFSZ);
+	last.t = t;
+	last.set = true;
 	return buf;
 }
 
@@ -280,11 +292,23 @@ static const char *const month_names[] = {
 
 char *ms_time_http_date(ms_time_t t, char *buf)
 {
+	/* A thread's last second: every answer is dated, most in the same
+	 * second as the one before. */
+	static _Thread_local struct {
+		bool set;
+		int64_t sec;
+		char text[MS_HTTP_DATE_BUFSZ];
+	} last;
+	int64_t sec;
 	struct tm tm;
 	int ms;
 	char *p = buf;
 
-	split_time(clamp_time(t), &tm, &ms);
+	t = clamp_time(t);
+	sec = t / SEC_MS - (t % SEC_MS < 0);
+	if (last.set && last.sec == sec)
+		return memcpy(buf, last.text, MS_HTTP_DATE_BUFSZ);
+	split_time(t, &tm, &ms);
 	memcpy(p, wday_names[tm.tm_wday % 7], 3);
 	p += 3;
 	*p++ = ',';
@@ -296,6 +320,9 @@ char *ms_time_http_date(ms_time_t t, char *buf)
 	p = put_digits(p, (unsigned)(tm.tm_year + 1900), 4, ' ');
 	p = put_clock(p, &tm);
 	memcpy(p, " GMT", 5);
+	memcpy(last.text, buf, MS_HTTP_DATE_BUFSZ);
+	last.sec = sec;
+	last.set = true;
 	return buf;
 }
 

@@ -282,6 +282,36 @@ static void test_mstime_http_date(void **state)
 }
 
 
+/* Dates one after another: within a second, across one (before 1970
+ * too, where a second's milliseconds count up from a negative time),
+ * and back. */
+static void test_mstime_http_date_in_turn(void **state)
+{
+	static const struct {
+		ms_time_t t;
+		const char *want;
+	} seq[] = {
+		{-1001, "Wed, 31 Dec 1969 23:59:58 GMT"},
+		{-1000, "Wed, 31 Dec 1969 23:59:59 GMT"},
+		{-1, "Wed, 31 Dec 1969 23:59:59 GMT"},
+		{0, "Thu, 01 Jan 1970 00:00:00 GMT"},
+		{999, "Thu, 01 Jan 1970 00:00:00 GMT"},
+		{1000, "Thu, 01 Jan 1970 00:00:01 GMT"},
+		{-1, "Wed, 31 Dec 1969 23:59:59 GMT"},
+		{JAN_15_2026_9H + 999, "Thu, 15 Jan 2026 09:00:00 GMT"},
+		{JAN_15_2026_9H + DAY_MS, "Fri, 16 Jan 2026 09:00:00 GMT"},
+		{INT64_MIN, "Mon, 01 Jan 0001 00:00:00 GMT"},
+		{MS_TIME_MIN, "Mon, 01 Jan 0001 00:00:00 GMT"},
+	};
+	char buf[MS_HTTP_DATE_BUFSZ];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+		assert_string_equal(ms_time_http_date(seq[i].t, buf),
+				    seq[i].want);
+}
+
+
 static void test_mstime_add_month_end_common_year(void **state)
 {
 	(void)state;
@@ -697,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_mstime_format_clamps),
 		cmocka_unit_test(test_mstime_time_round_trip),
 		cmocka_unit_test(test_mstime_http_date),
+		cmocka_unit_test(test_mstime_http_date_in_turn),
 		cmocka_unit_test(test_mstime_add_month_end_common_year),
 		cmocka_unit_test(test_mstime_add_month_end_leap_year),
 		cmocka_unit_test(test_mstime_add_year_from_leap_day),
