@@ -369,6 +369,27 @@ static void test_token_secret_equal(void **state)
 }
 
 
+/* Compared a word at a time: a difference at any place of a long
+ * secret, in the words or in the tail after them, is seen. */
+static void test_token_secret_equal_every_place(void **state)
+{
+	char a[48], b[48];
+
+	(void)state;
+	for (size_t len = 1; len < sizeof(a); len++) {
+		memset(a, 'k', len);
+		a[len] = '\0';
+		memcpy(b, a, len + 1);
+		assert_true(ms_secret_equal(a, b));
+		for (size_t at = 0; at < len; at++) {
+			b[at] = 'j';
+			assert_false(ms_secret_equal(a, b));
+			b[at] = 'k';
+		}
+	}
+}
+
+
 static void test_token_store_add_and_find(void **state)
 {
 	struct ms_token_store s;
@@ -736,6 +757,7 @@ int main(void)
 			test_token_secret_new_deterministic_when_seeded),
 		cmocka_unit_test(test_token_secret_wellformed_refuses),
 		cmocka_unit_test(test_token_secret_equal),
+		cmocka_unit_test(test_token_secret_equal_every_place),
 		cmocka_unit_test(test_token_store_add_and_find),
 		cmocka_unit_test(test_token_store_refuses_duplicates),
 		cmocka_unit_test(test_token_store_rekey_retires_old),
