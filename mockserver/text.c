@@ -244,6 +244,33 @@ size_t ms_json_quote(char *out, const char *s, size_t len)
 }
 
 
+/* Fold w into h: a multiply by an odd constant, the high half folded
+ * back down so that the low bits (a table's index) depend on all. */
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 32);
+}
+
+
+uint64_t ms_text_hash(const char *s)
+{
+	size_t len = strlen(s), i = 0;
+	uint64_t h = len, w;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = mix(h, w);
+	}
+	if (i < len) {
+		w = 0;
+		memcpy(&w, s + i, len - i);
+		h = mix(h, w);
+	}
+	return mix(h, 0);
+}
+
+
 int ms_parse_count(const char *text, unsigned long long min,
 		   unsigned long long max, unsigned long long *out)
 {

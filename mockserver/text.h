@@ -13,6 +13,7 @@
 #define MS_TEXT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #define MS_JSON_DEPTH_MAX 64
@@ -62,6 +63,12 @@ size_t ms_join(char *buf, size_t len, ...);
  * NUL among the len bytes is \u0000 (cJSON would stop there). Returns
  * the length written, NUL not counted. */
 size_t ms_json_quote(char *out, const char *s, size_t len);
+
+/* A hash of s, eight bytes at a time: the token indexes' (a reset
+ * indexes a thousand ids and secrets, and a byte at a time was a sixth
+ * of it) and the journal's credential fingerprint. Not a defence against
+ * chosen keys: secrets are random, and a request only looks one up. */
+uint64_t ms_text_hash(const char *s);
 
 /* A whole decimal number from text in [min, max], nothing else around
  * it (no sign, no space). Returns 0 and *out, or -1. */

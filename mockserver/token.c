@@ -234,39 +234,6 @@ bool ms_secret_equal(const char *a, const char *b)
 }
 
 
-/* Fold w into h: a multiply by an odd constant, the high half folded
- * back down so that the low bits (the table's index) depend on all. */
-static uint64_t mix(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 32);
-}
-
-
-/*
- * The hash of both indexes, eight bytes at a time: a reset indexes a
- * thousand ids and secrets, and a byte at a time was a sixth of it. Not
- * a defence against chosen keys; secrets are random, and a request only
- * looks one up.
- */
-static uint64_t text_hash(const char *s)
-{
-	size_t len = strlen(s), i = 0;
-	uint64_t h = len, w;
-
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = mix(h, w);
-	}
-	if (i < len) {
-		w = 0;
-		memcpy(&w, s + i, len - i);
-		h = mix(h, w);
-	}
-	return mix(h, 0);
-}
-
-
 /* Slots for n entries at most half full: a power of two, 16 at least. */
 static size_t table_cap(size_t n)
 {
@@ -283,7 +250,7 @@ static size_t table_cap(size_t n)
 static size_t id_slot(struct ms_token *const *table, size_t cap,
 		      const char *id)
 {
-	size_t mask = cap - 1, i = (size_t)text_hash(id) & mask;
+	size_t mask = cap - 1, i = (size_t)ms_text_hash(id) & mask;
 
 	while (table[i] && strcmp(table[i]->id, id) != 0)
 		i = (i + 1) & mask;
@@ -360,7 +327,7 @@ static int secret_reserve(struct ms_token_store *s, size_t n)
 static int token_index(struct ms_token_store *s, struct ms_token *tok,
 		       bool owned)
 {
-	uint64_t h = text_hash(tok->secret);
+	uint64_t h = ms_text_hash(tok->secret);
 	size_t is = id_slot(s->by_id, s->id_cap, tok->id);
 	size_t ss = secret_slot(s->by_secret, s->secret_cap, tok->secret, h);
 
@@ -550,7 +517,7 @@ struct ms_token *ms_token_store_by_secret(const struct ms_token_store *s,
 	if (s->secret_cap == 0)
 		return NULL;
 	ref = &s->by_secret[secret_slot(s->by_secret, s->secret_cap, secret,
-					text_hash(secret))];
+					ms_text_hash(secret))];
 	if (!ref->secret)
 		return NULL;
 	*match = ref->secret == ref->tok->secret ? MS_SECRET_CURRENT
@@ -562,7 +529,7 @@ struct ms_token *ms_token_store_by_secret(const struct ms_token_store *s,
 int ms_token_store_rekey(struct ms_token_store *s, struct ms_token *tok,
 			 char *new_secret)
 {
-	uint64_t h = text_hash(new_secret);
+	uint64_t h = ms_text_hash(new_secret);
 	size_t slot;
 
 	if (secret_reserve(s, s->secret_count + 1) < 0)
