@@ -278,7 +278,7 @@ static int basic_decode(const char *header, char *buf, size_t len,
 /* Site plane: Basic email:apiToken of a scenario user. */
 static int site_authenticate(struct ms_call *call)
 {
-	const char *header = ms_request_header(call->req, "Authorization");
+	const char *header = call->authorization;
 	const char *email, *api_token;
 	struct ms_user *u;
 	char buf[1024];
@@ -363,7 +363,7 @@ static int malformed(struct ms_call *call)
  */
 static int gateway_authenticate(struct ms_call *call, bool *basic)
 {
-	const char *header = ms_request_header(call->req, "Authorization");
+	const char *header = call->authorization;
 	const char *secret = NULL, *user;
 	enum ms_secret_match match;
 	struct ms_token *tok;
@@ -456,7 +456,7 @@ static int gateway_checks(struct ms_call *call, const struct ms_route *r)
  */
 static void subject_of(struct ms_call *call, struct ms_subject *subj)
 {
-	const char *header = ms_request_header(call->req, "Authorization");
+	const char *header = call->authorization;
 	const struct ms_state *st = &call->tenant->state;
 	const char *user = NULL, *secret;
 	enum ms_secret_match match;
@@ -780,14 +780,13 @@ static char *path_decode(const char *raw)
 }
 
 
-/* Does the path hold a "." or ".." segment? One pass, as every request
- * is checked. */
+/* Does the path hold a "." or ".." segment? Every request is checked,
+ * and a "/." seldom comes: look for that, then at what follows it. */
 static bool dot_segment(const char *path)
 {
-	for (const char *p = path; (p = strchr(p, '/')) != NULL; p++) {
-		const char *end = p + 1 + (p[1] == '.') + (p[1] == '.' &&
-							   p[2] == '.');
-		if (end > p + 1 && (*end == '/' || *end == '\0'))
+	for (const char *p = path; (p = strstr(p, "/.")) != NULL; p++) {
+		const char *end = p + 2 + (p[2] == '.');
+		if (*end == '/' || *end == '\0')
 			return true;
 	}
 	return false;
@@ -874,6 +873,7 @@ void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 	call.req = req;
 	call.resp = resp;
 	call.arrived = ms_wall_now();
+	call.authorization = ms_request_header(req, "Authorization");
 
 	/* Dot segments are looked for as sent and once decoded. */
 	if (req->path[0] != '/' || dot_segment(req->path)) {

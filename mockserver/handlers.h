@@ -27,6 +27,7 @@ struct ms_call {
 	struct ms_tenant *tenant;     /* NULL for tenant-less control routes */
 	const struct ms_request *req;
 	const char *path;             /* req->path less the tenant prefix */
+	const char *authorization;    /* the request's header, or NULL */
 	struct ms_response *resp;
 	ms_time_t now;                /* the tenant's virtual now */
 	ms_time_t arrived;            /* wall time the request came */

@@ -96,19 +96,17 @@ static char *journal_query(const char *query)
 }
 
 
-/* A short fingerprint of the credentials presented, so that checks can
- * tell callers apart without the journal holding a secret. */
-static void credential_id(const struct ms_request *req, char *buf,
-			  size_t len)
+/* A short fingerprint of the credentials presented (h, the Authorization
+ * header, may be NULL), so that checks can tell callers apart without
+ * the journal holding a secret. */
+static void credential_id(const char *h, char *buf, size_t len)
 {
-	const char *h = ms_request_header(req, "Authorization");
-	uint32_t x = 2166136261u;
+	uint64_t x;
 
 	buf[0] = '\0';
 	if (!h || len < 9)
 		return;
-	for (; *h; h++)
-		x = (x ^ (unsigned char)*h) * 16777619u;
+	x = ms_text_hash(h);
 	for (int i = 7; i >= 0; i--, x >>= 4)
 		buf[i] = "0123456789abcdef"[x & 0xf];
 	buf[8] = '\0';
@@ -168,7 +166,7 @@ static void journal_record(struct ms_call *call, enum ms_plane plane,
 	char id[16];
 	char *query;
 
-	credential_id(req, id, sizeof(id));
+	credential_id(call->authorization, id, sizeof(id));
 	f.credential_id = id;
 	f.query = query = journal_query(req->query);
 	e = ms_journal_entry_new(&f);
