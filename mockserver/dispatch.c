@@ -331,12 +331,23 @@ static int site_checks(struct ms_call *call, const struct ms_route *r)
 static void describe_token(struct ms_call *call, const struct ms_token *tok,
 			   enum ms_secret_match match, bool basic)
 {
-	if (tok)
-		ms_join(call->resp->credential, sizeof(call->resp->credential),
-			basic ? "Basic" : "Bearer", " <token ", tok->label,
-			" id=", tok->id,
-			match == MS_SECRET_RETIRED ? " retired secret>" : ">",
-			(char *)NULL);
+	char *out = call->resp->credential;
+	const size_t cap = sizeof(call->resp->credential);
+	size_t n = 0;
+
+	if (!tok)
+		return;
+	if (basic)
+		ms_append(out, cap, &n, MS_LIT("Basic <token "));
+	else
+		ms_append(out, cap, &n, MS_LIT("Bearer <token "));
+	ms_append(out, cap, &n, tok->label, strlen(tok->label));
+	ms_append(out, cap, &n, MS_LIT(" id="));
+	ms_append(out, cap, &n, tok->id, strlen(tok->id));
+	if (match == MS_SECRET_RETIRED)
+		ms_append(out, cap, &n, MS_LIT(" retired secret>"));
+	else
+		ms_append(out, cap, &n, MS_LIT(">"));
 }
 
 
@@ -349,8 +360,8 @@ static int deny(struct ms_call *call, const char *reason)
 
 static int malformed(struct ms_call *call)
 {
-	ms_join(call->resp->credential, sizeof(call->resp->credential),
-		"<malformed credentials>", (char *)NULL);
+	ms_copy(call->resp->credential, sizeof(call->resp->credential),
+		"<malformed credentials>");
 	return deny(call, "token_malformed");
 }
 

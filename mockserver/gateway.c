@@ -17,11 +17,11 @@ static void get_client_info(struct ms_call *call)
 	const struct ms_token *t = call->token;
 	char expires[MS_TIME_BUFSZ];
 	const struct ms_member m[] = {
-		{MS_KEY("workspaceId"), t->workspace_id},
-		{MS_KEY("tokenId"), t->id},
-		{MS_KEY("label"), t->label},
-		{MS_KEY("type"), ms_token_type_key(t->type)},
-		{MS_KEY("expiresAt"),
+		{MS_LIT("workspaceId"), t->workspace_id},
+		{MS_LIT("tokenId"), t->id},
+		{MS_LIT("label"), t->label},
+		{MS_LIT("type"), ms_token_type_key(t->type)},
+		{MS_LIT("expiresAt"),
 		 t->expires_at == MS_NEVER
 			 ? NULL
 			 : ms_time_format(t->expires_at, expires)},

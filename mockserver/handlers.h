@@ -85,12 +85,9 @@ void ms_reply(struct ms_response *resp, int status, cJSON *body);
  * JSON null. */
 struct ms_member {
 	const char *key;          /* plain ASCII, written as it is */
-	size_t key_len;
+	size_t key_len;           /* {MS_LIT("key"), value} */
 	const char *value;
 };
-
-/* A literal key and its length, for a struct ms_member. */
-#define MS_KEY(literal) (literal), sizeof(literal) - 1
 
 /* Members an answer of ms_reply_members may have. */
 #define MS_MEMBERS_MAX 8

@@ -180,10 +180,7 @@ static void journal_record(struct ms_call *call, enum ms_plane plane,
 
 static const char *keep(char *buf, size_t len, const char *s)
 {
-	if (!s)
-		return NULL;
-	ms_join(buf, len, s, (char *)NULL);
-	return buf;
+	return s ? ms_copy(buf, len, s) : NULL;
 }
 
 

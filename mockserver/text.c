@@ -149,24 +149,6 @@ char *ms_text_clean(const char *s, size_t len, size_t max,
 }
 
 
-size_t ms_join(char *buf, size_t len, ...)
-{
-	size_t n = 0;
-	const char *s;
-	va_list ap;
-
-	va_start(ap, len);
-	while ((s = va_arg(ap, const char *)) != NULL && n + 1 < len) {
-		size_t k = strnlen(s, len - 1 - n);
-		memcpy(buf + n, s, k);
-		n += k;
-	}
-	va_end(ap);
-	buf[n] = '\0';
-	return n;
-}
-
-
 /* Must c be escaped in a JSON string? */
 static bool byte_needs_escape(unsigned char c)
 {

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <stddef.h>
 
 #define MS_JSON_DEPTH_MAX 64
@@ -46,11 +47,32 @@ bool ms_utf8_valid(const char *s, size_t len);
 char *ms_text_clean(const char *s, size_t len, size_t max,
 		    bool keep_newlines, bool *cut);
 
-/* Copy the strings given, up to a NULL, one after another into buf (len
- * bytes, at least 1): cut to fit and NUL-terminated, as snprintf with
- * "%s%s..." would, without reading a format on a hot path. Returns the
- * length written. */
-size_t ms_join(char *buf, size_t len, ...);
+/* A string literal and its length, as two arguments or initializers. */
+#define MS_LIT(literal) (literal), sizeof(literal) - 1
+
+/* Append the n bytes at s to the text in buf (cap bytes, at least 1;
+ * *len of them used): cut to fit and NUL-terminated, as snprintf with
+ * "%s%s..." would, without reading a format on a hot path. */
+static inline void ms_append(char *buf, size_t cap, size_t *len,
+			     const char *s, size_t n)
+{
+	size_t room = cap - 1 - *len;
+
+	if (n > room)
+		n = room;
+	memcpy(buf + *len, s, n);
+	*len += n;
+	buf[*len] = '\0';
+}
+
+/* buf (cap bytes) made a copy of s, cut to fit. Returns buf. */
+static inline char *ms_copy(char *buf, size_t cap, const char *s)
+{
+	size_t len = 0;
+
+	ms_append(buf, cap, &len, s, strnlen(s, cap));
+	return buf;
+}
 
 /* Room ms_json_quote needs for a string of n bytes: every byte may take
  * six ("\u001f"), and the quotes and a NUL. */

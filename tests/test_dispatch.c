@@ -9,6 +9,7 @@
 #include "testutil.h"
 #include "dispatch.h"
 #include "handlers.h"
+#include "text.h"
 #include "log.h"
 
 static struct ms_server srv;
@@ -148,12 +149,12 @@ static void test_dispatch_header_value_one_line(void **state)
 static void test_dispatch_reply_members(void **state)
 {
 	const struct ms_member m[] = {
-		{MS_KEY("id"), "5b6c1e2a"},
-		{MS_KEY("label"), "a \"b\" \\"},
-		{MS_KEY("expiresAt"), NULL},
+		{MS_LIT("id"), "5b6c1e2a"},
+		{MS_LIT("label"), "a \"b\" \\"},
+		{MS_LIT("expiresAt"), NULL},
 	};
 	char big[MS_RESP_ROOM];
-	struct ms_member large[] = {{MS_KEY("label"), big}};
+	struct ms_member large[] = {{MS_LIT("label"), big}};
 	struct ms_response resp;
 
 	(void)state;
