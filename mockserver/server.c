@@ -35,6 +35,15 @@ static bool is_loopback(const char *addr)
 }
 
 
+/* What the body's reading and the answer need of the request's headers,
+ * found in one pass over them. */
+struct framing {
+	bool lengths_ok;          /* at most one Content-Length, digits only */
+	bool transfer_encoding;   /* a Transfer-Encoding header came */
+	const char *connection;   /* the first Connection header, or NULL */
+};
+
+
 enum body_read {
 	BODY_OK,
 	BODY_TOO_LARGE,   /* over --max-body */
@@ -66,7 +75,8 @@ static int body_grow(char **buf, size_t *cap, size_t max)
  * request acts on half its input and a trickling client cannot hold a
  * worker thread for long.
  */
-static enum body_read read_body(struct mg_connection *conn, size_t max,
+static enum body_read read_body(struct mg_connection *conn,
+				const struct framing *fr, size_t max,
 				char **body, size_t *len)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
@@ -83,7 +93,7 @@ static enum body_read read_body(struct mg_connection *conn, size_t max,
 		return BODY_TOO_LARGE;
 	/* No length and not chunked: no body (most GETs), nothing to read. */
 	if (ri->content_length == 0 ||
-	    (!sized && !mg_get_header(conn, "Transfer-Encoding")))
+	    (!sized && !fr->transfer_encoding))
 		return BODY_OK;
 	if (!(buf = malloc(cap + 1)))
 		return BODY_NO_MEMORY;
@@ -146,13 +156,13 @@ static void add_header(struct mg_connection *conn, const char *name,
 
 
 /* Would civetweb keep this connection open after the answer? Its own
- * rule (should_keep_alive): the request's Connection header, else
- * HTTP/1.1. Our answer says the same, since we write it whole. */
+ * rule (should_keep_alive): the request's Connection header (c, may be
+ * NULL), else HTTP/1.1. Our answer says the same, since we write it
+ * whole. */
 static bool keeps_alive(const struct mg_connection *conn,
-			const struct ms_response *resp)
+			const struct ms_response *resp, const char *c)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
-	const char *c = mg_get_header(conn, "Connection");
 
 	for (int i = 0; i < resp->nheaders; i++) {
 		if (strcasecmp(resp->headers[i].name, "Connection") == 0)
@@ -214,8 +224,8 @@ static void put_header(struct out *o, const char *name, const char *value)
 
 /* The status line and headers of resp, with the blank line after. */
 static void head_text(struct mg_connection *conn,
-		      const struct ms_response *resp, size_t body_len,
-		      bool has_body, struct out *o)
+		      const struct ms_response *resp, const char *connection,
+		      size_t body_len, bool has_body, struct out *o)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	char date[MS_HTTP_DATE_BUFSZ];
@@ -243,7 +253,7 @@ static void head_text(struct mg_connection *conn,
 	for (int i = 0; i < resp->nheaders; i++)
 		put_header(o, resp->headers[i].name, resp->headers[i].value);
 	put_header(o, "Connection",
-		   keeps_alive(conn, resp) ? "keep-alive" : NULL);
+		   keeps_alive(conn, resp, connection) ? "keep-alive" : NULL);
 	put(o, "\r\n", 2);
 }
 
@@ -263,7 +273,8 @@ static void head_text(struct mg_connection *conn,
  * or -1 when out of memory or the peer is gone.
  */
 static int write_response(struct mg_connection *conn,
-			  const struct ms_response *resp, bool head)
+			  const struct ms_response *resp,
+			  const char *connection, bool head)
 {
 	char stack[ANSWER_MAX], *buf = stack, *printed = NULL;
 	const char *text = NULL;
@@ -288,7 +299,7 @@ static int write_response(struct mg_connection *conn,
 		return -1;
 	}
 	o = (struct out){buf, 0, HEAD_MAX, false};
-	head_text(conn, resp, body, text != NULL, &o);
+	head_text(conn, resp, connection, body, text != NULL, &o);
 	if (!o.full) {   /* never full with MS_RESP_HEADERS_MAX headers */
 		if (text && !head)       /* HEAD: the headers alone */
 			memmove(buf + o.len, text, body);
@@ -339,21 +350,35 @@ static void write_fault(struct mg_connection *conn,
 }
 
 
-/* Is the request's framing one we can trust: at most one Content-Length,
- * all digits? A second one, or junk after the number, is how requests
- * get smuggled; civetweb would read the first number and go on. */
-static bool framing_ok(const struct mg_request_info *ri)
+/*
+ * One pass over the request's headers for what the body and the answer
+ * need. The framing is one we can trust with at most one Content-Length,
+ * all digits: a second one, or junk after the number, is how requests
+ * get smuggled, and civetweb would read the first number and go on.
+ */
+static void read_framing(const struct mg_request_info *ri,
+			 struct framing *fr)
 {
-	int seen = 0;
+	int lengths = 0;
 
+	*fr = (struct framing){.lengths_ok = true};
 	for (int i = 0; i < ri->num_headers; i++) {
+		const char *name = ri->http_headers[i].name;
 		const char *v = ri->http_headers[i].value;
-		if (strcasecmp(ri->http_headers[i].name, "Content-Length"))
+		if ((*name | 0x20) == 't') {
+			if (strcasecmp(name, "Transfer-Encoding") == 0)
+				fr->transfer_encoding = true;
+		} else if ((*name | 0x20) != 'c') {
 			continue;
-		if (++seen > 1 || !*v || strspn(v, "0123456789") != strlen(v))
-			return false;
+		} else if (strcasecmp(name, "Content-Length") == 0) {
+			if (++lengths > 1 || !*v ||
+			    strspn(v, "0123456789") != strlen(v))
+				fr->lengths_ok = false;
+		} else if (strcasecmp(name, "Connection") == 0) {
+			if (!fr->connection)
+				fr->connection = v;
+		}
 	}
-	return true;
 }
 
 
@@ -389,16 +414,18 @@ static int on_request(struct mg_connection *conn)
 	int64_t started = ms_log_enabled(MS_LOG_INFO) ? ms_mono_us() : 0;
 	char *body = NULL;
 	bool dispatched = false;
+	struct framing fr;
 	enum body_read rc;
 
 	memset(&req, 0, sizeof(req));
 	ms_response_init(&resp);
 	request_from(ri, &req, headers);
-	if (!framing_ok(ri)) {
+	read_framing(ri, &fr);
+	if (!fr.lengths_ok) {
 		ms_fail(&resp, 400, "validation_failed", NULL,
 			"Content-Length must be given once, as digits only");
 		ms_reply_header(&resp, "Connection", "close");
-	} else if ((rc = read_body(conn, h->srv->max_body, &body,
+	} else if ((rc = read_body(conn, &fr, h->srv->max_body, &body,
 				   &req.body_len)) != BODY_OK) {
 		body_refused(&resp, rc, h->srv->max_body);
 	} else {
@@ -414,7 +441,8 @@ static int on_request(struct mg_connection *conn)
 	if (resp.fault)
 		write_fault(conn, &resp, strcmp(req.method, "HEAD") == 0);
 	else
-		write_response(conn, &resp, strcmp(req.method, "HEAD") == 0);
+		write_response(conn, &resp, fr.connection,
+			       strcmp(req.method, "HEAD") == 0);
 	if (ms_log_enabled(MS_LOG_INFO))
 		ms_log(MS_LOG_INFO, "%s %s %d %s%s%s %lldus", req.method,
 		       req.path, resp.status, resp.reason ? resp.reason : "-",
@@ -456,7 +484,8 @@ static int on_http_error(struct mg_connection *conn, int status,
 		status = 400;
 	ms_fail(&resp, status, error_reason(status), NULL, "%s",
 		errmsg && *errmsg ? errmsg : "Bad request");
-	rc = write_response(conn, &resp, false);
+	rc = write_response(conn, &resp, mg_get_header(conn, "Connection"),
+			    false);
 	ms_log(MS_LOG_INFO, "- - %d %s (refused by civetweb)", status,
 	       resp.reason);
 	ms_response_release(&resp);
