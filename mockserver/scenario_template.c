@@ -93,6 +93,20 @@ static int note_plan(struct ms_template *tpl, const cJSON *doc)
 }
 
 
+/* The template's tokens made one block (a copy of them), which every
+ * tenant's copy then takes whole. 0, or -1 out of memory. */
+static int pack_tokens(struct ms_token_store *tokens)
+{
+	struct ms_token_store packed;
+
+	if (ms_token_store_copy(&packed, tokens, NULL, NULL) < 0)
+		return -1;
+	ms_token_store_release(tokens);
+	*tokens = packed;
+	return 0;
+}
+
+
 int ms_template_init(struct ms_template *tpl, const cJSON *doc,
 		     const struct ms_scenario_opts *opts,
 		     struct ms_scenario_error *err)
@@ -108,7 +122,7 @@ int ms_template_init(struct ms_template *tpl, const cJSON *doc,
 		ms_template_release(tpl);
 		return -1;
 	}
-	if (note_plan(tpl, doc) < 0) {
+	if (note_plan(tpl, doc) < 0 || pack_tokens(&tpl->state.tokens) < 0) {
 		ms_template_release(tpl);
 		return scn_error_file(err, NULL, "cannot apply: out of "
 				      "memory");
@@ -158,7 +172,7 @@ static int fill_token(struct ms_token *t, size_t index, void *arg)
 		if (plan & PLAN_EXPIRES_AT)
 			t->expires_at = expires_from_start(c, t->expiry);
 	}
-	return 0;
+	return (plan & PLAN_SECRET) ? 1 : 0;
 }
 
 

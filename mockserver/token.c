@@ -324,10 +324,11 @@ static int secret_reserve(struct ms_token_store *s, size_t n)
 /* Index tok by id and secret; the index owns the secret's string when
  * owned. Room must be reserved. 0, or -1 when the id or the secret is
  * known already (nothing indexed). */
+/* Index tok, whose secret_hash is set, by id and by secret. */
 static int token_index(struct ms_token_store *s, struct ms_token *tok,
 		       bool owned)
 {
-	uint64_t h = ms_text_hash(tok->secret);
+	uint64_t h = tok->secret_hash;
 	size_t is = id_slot(s->by_id, s->id_cap, tok->id);
 	size_t ss = secret_slot(s->by_secret, s->secret_cap, tok->secret, h);
 
@@ -398,11 +399,13 @@ int ms_token_store_add(struct ms_token_store *s, struct ms_token *tok)
 		s->items = items;
 		s->cap = cap;
 	}
+	tok->secret_hash = ms_text_hash(tok->secret);
 	if (id_reserve(s, s->count + 1) < 0 ||
 	    secret_reserve(s, s->secret_count + 1) < 0 ||
 	    token_index(s, tok, true) < 0)
 		return -1;
 	s->items[s->count++] = tok;
+	s->packed = false;
 	return 0;
 }
 
@@ -433,25 +436,51 @@ static char *put_string(char **at, const char *src)
 
 
 /* Copy every token of src into dst's block, in order, through fill. */
+/* Where p, a string in src's block, is in dst's copy of it. */
+static char *moved(const struct ms_token_store *dst,
+		   const struct ms_token_store *src, const char *p)
+{
+	return p ? (char *)dst->block + (p - (const char *)src->block) : NULL;
+}
+
+
+/*
+ * Copy src's tokens and their strings into dst's block, each passed to
+ * fill. A packed src is copied in one piece and its string pointers
+ * moved; else token by token, each string after the tokens.
+ */
 static int copy_tokens(struct ms_token_store *dst,
 		       const struct ms_token_store *src,
 		       ms_token_fill_fn *fill, void *arg)
 {
 	char *at = (char *)(dst->block + src->count);
+	int rc;
 
+	if (src->packed)
+		memcpy(dst->block, src->block, src->block_bytes);
 	for (size_t i = 0; i < src->count; i++) {
 		const struct ms_token *from = src->items[i];
 		struct ms_token *t = &dst->block[i];
 
-		*t = *from;
-		t->label = put_string(&at, from->label);
-		t->expiry = put_string(&at, from->expiry);
-		t->created_by = put_string(&at, from->created_by);
-		t->workspace_id = put_string(&at, from->workspace_id);
-		t->secret = put_string(&at, from->secret);
+		if (src->packed) {
+			t->label = moved(dst, src, from->label);
+			t->expiry = moved(dst, src, from->expiry);
+			t->created_by = moved(dst, src, from->created_by);
+			t->workspace_id = moved(dst, src, from->workspace_id);
+			t->secret = moved(dst, src, from->secret);
+		} else {
+			*t = *from;
+			t->label = put_string(&at, from->label);
+			t->expiry = put_string(&at, from->expiry);
+			t->created_by = put_string(&at, from->created_by);
+			t->workspace_id = put_string(&at, from->workspace_id);
+			t->secret = put_string(&at, from->secret);
+		}
 		dst->items[i] = t;
-		if (fill && fill(t, i, arg) < 0)
+		if ((rc = fill ? fill(t, i, arg) : 0) < 0)
 			return -1;
+		if (rc > 0)
+			t->secret_hash = ms_text_hash(t->secret);
 	}
 	return 0;
 }
@@ -466,9 +495,14 @@ int ms_token_store_copy(struct ms_token_store *dst,
 	ms_token_store_init(dst);
 	if (n == 0)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		bytes += strings_size(src->items[i]);
+	if (src->packed) {
+		bytes = src->block_bytes;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			bytes += strings_size(src->items[i]);
+	}
 	dst->block = malloc(bytes);
+	dst->block_bytes = bytes;
 	dst->items = malloc(n * sizeof(*dst->items));
 	dst->cap = n;
 	if (!dst->block || !dst->items || copy_tokens(dst, src, fill, arg) ||
@@ -480,6 +514,7 @@ int ms_token_store_copy(struct ms_token_store *dst,
 		if (token_index(dst, dst->items[i], false) < 0)
 			goto fail;
 	}
+	dst->packed = true;
 	return 0;
 fail:
 	ms_token_store_release(dst);
@@ -541,6 +576,8 @@ int ms_token_store_rekey(struct ms_token_store *s, struct ms_token *tok,
 	s->by_secret[slot] = (struct ms_secret_ref){h, new_secret, tok, true};
 	s->secret_count++;
 	tok->secret = new_secret;
+	tok->secret_hash = h;
+	s->packed = false;
 	return 0;
 }
 

@@ -64,6 +64,8 @@ struct ms_token {
 	char *workspace_id;
 	bool revoked;
 	char *secret;
+	uint64_t secret_hash;     /* of secret (ms_text_hash): set by the
+				     store that indexes it */
 };
 
 struct ms_secret_ref;             /* an entry of the secret index */
@@ -73,6 +75,10 @@ struct ms_token_store {
 	size_t count, cap;
 	struct ms_token *block;   /* items[0..nblock): copies made by */
 	size_t nblock;            /* ms_token_store_copy, strings after */
+	size_t block_bytes;
+	bool packed;              /* every token and string is in block
+				     (a copy, since added to or rekeyed):
+				     copied whole, pointers moved */
 	struct ms_token **by_id;  /* hash table of items; id_cap slots */
 	size_t id_cap;
 	struct ms_secret_ref *by_secret;  /* current and retired secrets */
@@ -136,8 +142,8 @@ int ms_token_store_add(struct ms_token_store *s, struct ms_token *tok);
  * What ms_token_store_copy asks of each copy before it indexes it, with
  * the copy's position: to give it what differs from its source. It may
  * change the copy's id, times, revoked flag, and the characters of its
- * secret (never its length); nothing else. Returns 0, or -1 to fail the
- * copy.
+ * secret (never its length); nothing else. Returns 0, 1 when it changed
+ * the secret (to be hashed again), or -1 to fail the copy.
  */
 typedef int ms_token_fill_fn(struct ms_token *copy, size_t index,
 			     void *arg);

@@ -503,7 +503,8 @@ static void test_token_store_rekey_retires_old(void **state)
 
 
 /* A fill that gives copy 1 a new id and a secret of the same length
- * (its first 11 characters changed), and fails on copy fail_at. */
+ * (its first 11 characters changed, which it says), and fails on copy
+ * fail_at. */
 struct fill_arg {
 	size_t calls;
 	size_t fail_at;
@@ -520,6 +521,7 @@ static int fill_some(struct ms_token *copy, size_t index, void *arg)
 	if (index == 1) {
 		strcpy(copy->id, f->id_for_1);
 		memcpy(copy->secret, "dmac_filled", strlen("dmac_filled"));
+		return 1;
 	}
 	return 0;
 }
@@ -583,6 +585,54 @@ static void test_token_store_copy_shares_nothing(void **state)
 							  "gamma")), 0);
 	assert_ptr_equal(ms_token_store_by_id(&dst, "id-c"), dst.items[2]);
 	ms_token_store_release(&dst);
+}
+
+
+/* A copy of a copy is made from its one block: the same tokens, found
+ * by id and secret, sharing nothing with either; a rekey or an add
+ * makes a copy token by token again. */
+static void test_token_store_copy_of_a_copy(void **state)
+{
+	struct ms_token_store src, mid, dst, again;
+	struct fill_arg f = {0, 99, "id-new"};
+	enum ms_secret_match m;
+
+	(void)state;
+	ms_token_store_init(&src);
+	assert_int_equal(ms_token_store_add(
+		&src, tok_new("id-a", "dmac_secretA", "alpha")), 0);
+	assert_int_equal(ms_token_store_add(
+		&src, tok_new("id-b", "dmac_secretB", "beta")), 0);
+	assert_false(src.packed);
+	assert_int_equal(ms_token_store_copy(&mid, &src, NULL, NULL), 0);
+	ms_token_store_release(&src);
+	assert_true(mid.packed);
+
+	assert_int_equal(ms_token_store_copy(&dst, &mid, fill_some, &f), 0);
+	assert_int_equal(dst.count, 2);
+	assert_ptr_not_equal(dst.items[0]->label, mid.items[0]->label);
+	assert_ptr_equal(ms_token_store_by_secret(&dst, "dmac_secretA", &m),
+			 dst.items[0]);
+	assert_ptr_equal(ms_token_store_by_secret(&dst, "dmac_filledB", &m),
+			 dst.items[1]);
+	assert_null(ms_token_store_by_secret(&dst, "dmac_secretB", &m));
+	assert_ptr_equal(ms_token_store_by_id(&dst, "id-new"), dst.items[1]);
+	ms_token_store_release(&mid);
+	/* Freed apart: ASan tells if the pointers were not all moved. */
+	assert_string_equal(dst.items[0]->label, "alpha");
+	assert_string_equal(dst.items[1]->workspace_id, "ws-1");
+	assert_string_equal(dst.items[0]->created_by, "acc-alice");
+	assert_string_equal(dst.items[1]->expiry, "P3M");
+
+	assert_int_equal(ms_token_store_rekey(&dst, dst.items[0],
+					      strdup("dmac_rekeyedA")), 0);
+	assert_false(dst.packed);
+	assert_int_equal(ms_token_store_copy(&again, &dst, NULL, NULL), 0);
+	ms_token_store_release(&dst);
+	assert_ptr_equal(ms_token_store_by_secret(&again, "dmac_rekeyedA",
+						  &m), again.items[0]);
+	assert_string_equal(again.items[1]->secret, "dmac_filledB");
+	ms_token_store_release(&again);
 }
 
 
@@ -762,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_token_store_refuses_duplicates),
 		cmocka_unit_test(test_token_store_rekey_retires_old),
 		cmocka_unit_test(test_token_store_copy_shares_nothing),
+		cmocka_unit_test(test_token_store_copy_of_a_copy),
 		cmocka_unit_test(test_token_store_copy_failures),
 		cmocka_unit_test(test_token_status_over_time),
 		cmocka_unit_test(test_token_to_json_fields),
