@@ -393,16 +393,21 @@ figure "throughput, 10 / 100,000 tokens" \
 echo "  method: 21 POST /__mock/reset on a tenant of 1,000 tokens; the" \
     "median of curl's total (a new connection each time: what a test"
 echo "  waits for), and of the server's log line, which also counts the" \
-    "thread's wait to run again after its write"
+    "thread's wait to run again after its write; for reference, the"
+echo "  same for 21 GET /__mock/health (the HTTP round trip alone), and" \
+    "the reset alone: bench-dispatch --reset, 201 resets in process"
 gen_scenario "$tmp/tokens-1000.json" 1000 7
 start reset "$bin" -p 0 --ready-file "$tmp/reset.ready" \
     -s "$tmp/tokens-1000.json"
 curl -s -o /dev/null "$url/rest/servicedeskapi/assets/workspace"
 : >"$tmp/reset.curl"
+: >"$tmp/health.curl"
 i=0
 while [ $i -lt 21 ]; do
 	curl -s -o /dev/null -w '%{time_total}\n' -X POST \
 	    "$url/__mock/reset" >>"$tmp/reset.curl"
+	curl -s -o /dev/null -w '%{time_total}\n' \
+	    "$url/__mock/health" >>"$tmp/health.curl"
 	i=$((i + 1))
 done
 stop
@@ -410,9 +415,16 @@ reset_us=$(grep 'POST /__mock/reset 200' "$tmp/reset.err" |
     sed -n 's/.* \([0-9][0-9]*\)us$/\1/p' | median)
 reset_curl=$(awk '{ printf "%.0f\n", $1 * 1e6 }' "$tmp/reset.curl" |
     median)
+health_curl=$(awk '{ printf "%.0f\n", $1 * 1e6 }' "$tmp/health.curl" |
+    median)
+reset_alone=$("$dispatch" --reset "$tmp/tokens-1000.json" 201 |
+    sed -n 's/^us //p')
+[ -n "$reset_alone" ] || die "bench-dispatch --reset failed"
 figure "reset, 1,000 tokens: curl total (median)" "$reset_curl" us \
     "< 1000 us" "v < 1000"
 figure "reset, 1,000 tokens: server log (median)" "$reset_us" us "" ""
+figure "health: curl total (median, reference)" "$health_curl" us "" ""
+figure "reset, 1,000 tokens: in process (median)" "$reset_alone" us "" ""
 
 # 5. Soak ----------------------------------------------------------------
 echo
