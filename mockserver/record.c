@@ -14,28 +14,43 @@
 #include "text.h"
 
 
-/* Header names that may carry a credential: never journaled as sent. */
-static bool header_is_credential(const char *name)
+/* The word a credential-like header name may hold that starts with the
+ * letter c (lower case), or NULL: no two words start alike. */
+static const char *credential_word(char c, size_t *len)
 {
 	static const char *const words[] = {"auth", "key", "token",
 					    "secret", "cookie", "password"};
 
-	/* Names are short: look at each place once, and only where one
-	 * of the words' first letters is, in either case (c | 0x20 is a
-	 * letter's lower case; of other bytes, none gives these). */
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		if (words[i][0] == c) {
+			*len = strlen(words[i]);
+			return words[i];
+		}
+	}
+	return NULL;
+}
+
+
+/* Header names that may carry a credential: never journaled as sent. */
+static bool header_is_credential(const char *name)
+{
+	/* Names are short: look at each place once, and compare a word
+	 * only where its first two letters are, in either case (c | 0x20
+	 * is a letter's lower case; of other bytes, none gives these). */
 	for (const char *p = name; *p; p++) {
-		char c = (char)(*p | 0x20);
-		switch (c) {
+		const char *word;
+		size_t len;
+
+		switch (*p | 0x20) {
 		case 'a': case 'k': case 't': case 's': case 'c': case 'p':
 			break;
 		default:
 			continue;
 		}
-		for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++) {
-			if (c == words[i][0] &&
-			    strncasecmp(p, words[i], strlen(words[i])) == 0)
-				return true;
-		}
+		word = credential_word((char)(*p | 0x20), &len);
+		if (word && (p[1] | 0x20) == word[1] &&
+		    strncasecmp(p, word, len) == 0)
+			return true;
 	}
 	return false;
 }
