@@ -366,6 +366,19 @@ static int malformed(struct ms_call *call)
 }
 
 
+/* A known token presented: the caller, unless revoked or expired. */
+static int judge_token(struct ms_call *call, struct ms_token *tok,
+		       enum ms_secret_match match)
+{
+	if (match == MS_SECRET_RETIRED || tok->revoked)
+		return deny(call, "token_revoked");
+	if (ms_token_status(tok, call->now) == MS_TOKEN_EXPIRED)
+		return deny(call, "token_expired");
+	call->token = tok;
+	return 0;
+}
+
+
 /*
  * Gateway plane: find the presented secret (Bearer, or Basic with the
  * token as password). Answers the gateway's 401 and returns -1 when it is
@@ -381,6 +394,11 @@ static int gateway_authenticate(struct ms_call *call, bool *basic)
 	char buf[1024];
 
 	*basic = false;
+	if (call->looked_up && call->seen) {
+		/* Found for the rules: the header holds a known secret. */
+		*basic = call->seen_basic;
+		return judge_token(call, call->seen, call->seen_match);
+	}
 	if (!header || !*header)
 		return deny(call, "token_missing");
 	if ((secret = auth_scheme(header, "Bearer")) == NULL) {
@@ -408,12 +426,7 @@ static int gateway_authenticate(struct ms_call *call, bool *basic)
 			 sizeof(call->resp->credential), "<unknown token>");
 		return deny(call, "token_unknown");
 	}
-	if (match == MS_SECRET_RETIRED || tok->revoked)
-		return deny(call, "token_revoked");
-	if (ms_token_status(tok, call->now) == MS_TOKEN_EXPIRED)
-		return deny(call, "token_expired");
-	call->token = tok;
-	return 0;
+	return judge_token(call, tok, match);
 }
 
 
@@ -486,6 +499,7 @@ static void subject_of(struct ms_call *call, struct ms_subject *subj)
 	tok = ms_token_store_by_secret(&st->tokens, secret, &match);
 	call->seen = tok;
 	call->seen_match = match;
+	call->seen_basic = user != NULL;
 	call->looked_up = true;
 	if (tok) {
 		subj->token_label = tok->label;

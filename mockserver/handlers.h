@@ -38,6 +38,7 @@ struct ms_call {
 	 * letting go of the tenant's lock ends. */
 	struct ms_token *seen;
 	enum ms_secret_match seen_match;
+	bool seen_basic;              /* it came as Basic's password */
 	bool looked_up;
 	struct ms_rate_verdict rate;  /* the rate limit's count, if any */
 	/* Text, set before it is read: not cleared with the rest. */

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "script.h"
 #include "server.h"
+#include "text.h"
 
 #define KEEP_ALIVE_MS "500"
 #define REQUEST_TIMEOUT_MS "10000"
@@ -210,12 +211,13 @@ static void put_uint(struct out *o, unsigned long long v)
 	put(o, p, (size_t)(digits + sizeof(digits) - p));
 }
 
-/* "Name: value\r\n" when value is set. */
-static void put_header(struct out *o, const char *name, const char *value)
+/* "Name: value\r\n" when value is set; name is n bytes (MS_LIT). */
+static void put_header(struct out *o, const char *name, size_t n,
+		       const char *value)
 {
 	if (!value || !*value)
 		return;
-	put_str(o, name);
+	put(o, name, n);
 	put(o, ": ", 2);
 	put_str(o, value);
 	put(o, "\r\n", 2);
@@ -233,26 +235,30 @@ static void head_text(struct mg_connection *conn,
 	/* Never the client's text: civetweb takes whatever follows the
 	 * path as the version ("GET /x a HTTP/1.1<CR><LF>Host: ..."), and
 	 * echoing it would let a client write our status line and headers. */
-	put(o, "HTTP/", 5);
-	put_str(o, ri->http_version && strcmp(ri->http_version, "1.0") == 0
-			   ? "1.0" : "1.1");
-	put(o, " ", 1);
+	if (ri->http_version && strcmp(ri->http_version, "1.0") == 0)
+		put(o, MS_LIT("HTTP/1.0 "));
+	else
+		put(o, MS_LIT("HTTP/1.1 "));
 	put_uint(o, (unsigned)resp->status);
 	put(o, " ", 1);
 	put_str(o, mg_get_response_code_text(conn, resp->status));
 	put(o, "\r\n", 2);
 	ms_time_http_date(resp->has_date ? resp->date : ms_wall_now(), date);
-	put_header(o, "Date", date);
-	put_header(o, "Content-Type", has_body ? "application/json" : NULL);
-	put_str(o, "Content-Length: ");
+	put_header(o, MS_LIT("Date"), date);
+	put_header(o, MS_LIT("Content-Type"),
+		   has_body ? "application/json" : NULL);
+	put(o, MS_LIT("Content-Length: "));
 	put_uint(o, body_len);
 	put(o, "\r\n", 2);
-	put_header(o, "X-Mock-Reason", resp->reason);
-	put_header(o, "X-Mock-Missing-Permission", resp->missing_permission);
-	put_header(o, "Allow", resp->allow);
+	put_header(o, MS_LIT("X-Mock-Reason"), resp->reason);
+	put_header(o, MS_LIT("X-Mock-Missing-Permission"),
+		   resp->missing_permission);
+	put_header(o, MS_LIT("Allow"), resp->allow);
 	for (int i = 0; i < resp->nheaders; i++)
-		put_header(o, resp->headers[i].name, resp->headers[i].value);
-	put_header(o, "Connection",
+		put_header(o, resp->headers[i].name,
+			   strlen(resp->headers[i].name),
+			   resp->headers[i].value);
+	put_header(o, MS_LIT("Connection"),
 		   keeps_alive(conn, resp, connection) ? "keep-alive" : NULL);
 	put(o, "\r\n", 2);
 }
