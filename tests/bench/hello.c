@@ -102,6 +102,7 @@ static struct mg_context *start(int threads, char *url, size_t len)
 		"keep_alive_timeout_ms", "500",
 		"request_timeout_ms", "10000",
 		"tcp_nodelay", "1",
+		"decode_url", "no",
 		NULL,
 	};
 
