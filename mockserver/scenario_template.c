@@ -23,6 +23,7 @@
  */
 #include "scenario_int.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,10 @@ static int pack_tokens(struct ms_token_store *tokens)
 		return -1;
 	ms_token_store_release(tokens);
 	*tokens = packed;
+	/* The applied tokens were thousands of small blocks, now free:
+	 * give their pages back, or a large scenario stays resident
+	 * twice. */
+	malloc_trim(0);
 	return 0;
 }
 
