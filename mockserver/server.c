@@ -21,6 +21,8 @@
 #define REQUEST_TIMEOUT_MS "10000"
 #define BODY_DEADLINE_MS 10000  /* a whole body must come in this time */
 #define STALL_MS 30000          /* a stall without its own delay */
+/* civetweb's own limit (MG_MAX_HEADERS): it drops the headers after. */
+#define MS_REQUEST_HEADERS_MAX 64
 
 struct ms_http {
 	struct mg_context *ctx;
@@ -39,7 +41,8 @@ static bool is_loopback(const char *addr)
 /* What the body's reading and the answer need of the request's headers,
  * found in one pass over them. */
 struct framing {
-	bool lengths_ok;          /* at most one Content-Length, digits only */
+	const char *refusal;      /* why the framing cannot be trusted */
+	int lengths;              /* Content-Length headers */
 	bool transfer_encoding;   /* a Transfer-Encoding header came */
 	const char *connection;   /* the first Connection header, or NULL */
 };
@@ -49,6 +52,7 @@ enum body_read {
 	BODY_OK,
 	BODY_TOO_LARGE,   /* over --max-body */
 	BODY_SHORT,       /* the connection ended before Content-Length */
+	BODY_BROKEN,      /* a chunked body malformed or cut short */
 	BODY_SLOW,        /* not all there within BODY_DEADLINE_MS */
 	BODY_NO_MEMORY
 };
@@ -66,6 +70,17 @@ static int body_grow(char **buf, size_t *cap, size_t max)
 	*buf = grown;
 	*cap = want;
 	return 0;
+}
+
+
+/* Why a read of the body failed: civetweb's own wait for more ran out
+ * past our deadline (too slow), or the body broke off (a bad chunk, a
+ * reset) before its length, or before its last chunk. */
+static enum body_read read_failed(bool sized, int64_t deadline)
+{
+	if (ms_mono_us() > deadline)
+		return BODY_SLOW;
+	return sized ? BODY_SHORT : BODY_BROKEN;
 }
 
 
@@ -105,7 +120,7 @@ static enum body_read read_body(struct mg_connection *conn,
 			break;
 		}
 		if ((got = mg_read(conn, buf + n, cap - n)) < 0)
-			rc = BODY_SHORT;    /* a broken chunk, a reset */
+			rc = read_failed(sized, deadline);
 		if (got <= 0)
 			break;
 		n += (size_t)got;
@@ -141,6 +156,10 @@ static void body_refused(struct ms_response *resp, enum body_read rc,
 		ms_fail(resp, 408, "validation_failed", NULL,
 			"The request body took longer than %d ms to arrive",
 			BODY_DEADLINE_MS);
+	else if (rc == BODY_BROKEN)
+		ms_fail(resp, 400, "validation_failed", NULL,
+			"The chunked request body is malformed or ended "
+			"before its last chunk; nothing was done");
 	else
 		ms_fail(resp, 400, "validation_failed", NULL,
 			"The request body ended before its Content-Length; "
@@ -156,6 +175,19 @@ static void add_header(struct mg_connection *conn, const char *name,
 }
 
 
+/* Does the answer close the connection: a refusal of what could not be
+ * read, or a rule's "Connection: close"? */
+static bool answer_closes(const struct ms_response *resp)
+{
+	for (int i = 0; i < resp->nheaders; i++) {
+		if (strcasecmp(resp->headers[i].name, "Connection") == 0 &&
+		    strcasecmp(resp->headers[i].value, "close") == 0)
+			return true;
+	}
+	return false;
+}
+
+
 /* Would civetweb keep this connection open after the answer? Its own
  * rule (should_keep_alive): the request's Connection header (c, may be
  * NULL), else HTTP/1.1. Our answer says the same, since we write it
@@ -165,13 +197,34 @@ static bool keeps_alive(const struct mg_connection *conn,
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 
-	for (int i = 0; i < resp->nheaders; i++) {
-		if (strcasecmp(resp->headers[i].name, "Connection") == 0)
-			return false;      /* only ever "close" */
-	}
+	if (answer_closes(resp))
+		return false;
 	if (c)
 		return strcasestr(c, "keep-alive") != NULL;
 	return ri->http_version && strcmp(ri->http_version, "1.1") == 0;
+}
+
+
+/*
+ * Have civetweb close the connection after this answer, so that nothing
+ * after a request we refused to read is taken for another request. Its
+ * API has no call for that: it decides once the handler returns, by the
+ * request's first Connection header, else by its HTTP version. Both are
+ * set here as a client asking to close would have sent them; the struct
+ * is the connection's own, handed out read-only.
+ */
+static void force_close(struct mg_connection *conn)
+{
+	struct mg_request_info *ri =
+		(struct mg_request_info *)mg_get_request_info(conn);
+
+	for (int i = 0; i < ri->num_headers; i++) {
+		if (strcasecmp(ri->http_headers[i].name, "Connection") == 0) {
+			ri->http_headers[i].value = "close";
+			return;
+		}
+	}
+	ri->http_version = "1.0";
 }
 
 
@@ -320,12 +373,11 @@ static int write_response(struct mg_connection *conn,
 
 
 /*
- * Break the connection as a rule's fault says. civetweb's API cannot
- * close a connection from a handler, so "reset" and "truncate" send
- * nothing more and leave it to the keep-alive timeout (KEEP_ALIVE_MS) to
- * close it: the client sees the connection end with no (or half an)
- * answer. "stall" first holds it silent. An answer to HEAD is never
- * given a body, not even half of one.
+ * Break the connection as a rule's fault says: "reset" and "truncate"
+ * send nothing more, and the caller has civetweb close the connection
+ * (force_close), so the client sees it end with no (or half an) answer.
+ * "stall" first holds it silent. An answer to HEAD is never given a
+ * body, not even half of one.
  */
 static void write_fault(struct mg_connection *conn,
 			const struct ms_response *resp, bool head)
@@ -358,16 +410,17 @@ static void write_fault(struct mg_connection *conn,
 
 /*
  * One pass over the request's headers for what the body and the answer
- * need. The framing is one we can trust with at most one Content-Length,
- * all digits: a second one, or junk after the number, is how requests
- * get smuggled, and civetweb would read the first number and go on.
+ * need, and whether the framing can be trusted: at most one
+ * Content-Length, all digits, and not beside a Transfer-Encoding. A
+ * second length, junk after the number, or both headers at once is how
+ * requests get smuggled (civetweb would pick one and go on), and a
+ * request at civetweb's limit of headers may have lost some, its
+ * Content-Length among them.
  */
 static void read_framing(const struct mg_request_info *ri,
 			 struct framing *fr)
 {
-	int lengths = 0;
-
-	*fr = (struct framing){.lengths_ok = true};
+	*fr = (struct framing){NULL, 0, false, NULL};
 	for (int i = 0; i < ri->num_headers; i++) {
 		const char *name = ri->http_headers[i].name;
 		const char *v = ri->http_headers[i].value;
@@ -377,14 +430,20 @@ static void read_framing(const struct mg_request_info *ri,
 		} else if ((*name | 0x20) != 'c') {
 			continue;
 		} else if (strcasecmp(name, "Content-Length") == 0) {
-			if (++lengths > 1 || !*v ||
+			if (++fr->lengths > 1 || !*v ||
 			    strspn(v, "0123456789") != strlen(v))
-				fr->lengths_ok = false;
+				fr->refusal = "Content-Length must be given "
+					      "once, as digits only";
 		} else if (strcasecmp(name, "Connection") == 0) {
 			if (!fr->connection)
 				fr->connection = v;
 		}
 	}
+	if (fr->lengths && fr->transfer_encoding)
+		fr->refusal = "Content-Length and Transfer-Encoding must not "
+			      "come together";
+	if (ri->num_headers >= MS_REQUEST_HEADERS_MAX)
+		fr->refusal = "A request may carry at most 63 headers";
 }
 
 
@@ -413,7 +472,7 @@ static int on_request(struct mg_connection *conn)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	struct ms_http *h = ri->user_data;
-	struct ms_header headers[64];
+	struct ms_header headers[MS_REQUEST_HEADERS_MAX];
 	struct ms_response resp;
 	struct ms_request req;
 	/* Only the log line uses it: no clock read when it is not kept. */
@@ -427,9 +486,9 @@ static int on_request(struct mg_connection *conn)
 	ms_response_init(&resp);
 	request_from(ri, &req, headers);
 	read_framing(ri, &fr);
-	if (!fr.lengths_ok) {
-		ms_fail(&resp, 400, "validation_failed", NULL,
-			"Content-Length must be given once, as digits only");
+	if (fr.refusal) {
+		ms_fail(&resp, 400, "validation_failed", NULL, "%s",
+			fr.refusal);
 		ms_reply_header(&resp, "Connection", "close");
 	} else if ((rc = read_body(conn, &fr, h->srv->max_body, &body,
 				   &req.body_len)) != BODY_OK) {
@@ -449,6 +508,10 @@ static int on_request(struct mg_connection *conn)
 	else
 		write_response(conn, &resp, fr.connection,
 			       strcmp(req.method, "HEAD") == 0);
+	/* A fault but "empty" breaks the connection: it ends here too. */
+	if (answer_closes(&resp) ||
+	    (resp.fault && resp.fault != MS_FAULT_EMPTY))
+		force_close(conn);
 	if (ms_log_enabled(MS_LOG_INFO))
 		ms_log(MS_LOG_INFO, "%s %s %d %s%s%s %lldus", req.method,
 		       req.path, resp.status, resp.reason ? resp.reason : "-",

@@ -1242,16 +1242,16 @@ static int open_stalled(int port, const char *text)
 
 
 /*
- * Half a request line, and a head whose body never comes: the server
- * still answers others at once, answers the slow body (408, dated by
- * its tenant's clock) and closes the half line within STALL_CLOSE_MS,
- * each with a JSON error.
+ * Half a request line, and heads whose bodies never come (sized, and
+ * chunked): the server still answers others at once, answers the slow
+ * bodies (408, dated by their tenant's clock) and closes the half line
+ * within STALL_CLOSE_MS, each with a JSON error.
  */
 static void test_hostile_stalled_client(void **state)
 {
 	struct fixture *fx = *state;
 	int64_t start, took;
-	struct conn line, body;
+	struct conn line, body, chunked;
 	struct bytes why = {0};
 
 	tenant_freeze(fx, "stalled");
@@ -1260,7 +1260,11 @@ static void test_hostile_stalled_client(void **state)
 	body = (struct conn){.fd = open_stalled(fx->port,
 		"POST /t/stalled/__mock/clock HTTP/1.1\r\n"
 		"Host: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"adv")};
-	assert_true(line.fd >= 0 && body.fd >= 0);
+	chunked = (struct conn){.fd = open_stalled(fx->port,
+		"POST /t/stalled/__mock/clock HTTP/1.1\r\n"
+		"Host: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"10\r\n{\"adv")};
+	assert_true(line.fd >= 0 && body.fd >= 0 && chunked.fd >= 0);
 	ts_sleep_ms(200);
 	assert_true(server_well(fx, &fx->srv));
 	took = now_ms() - start - 200;
@@ -1268,6 +1272,7 @@ static void test_hostile_stalled_client(void **state)
 	line.until_close = true;
 	conn_run(&line, start + STALL_CLOSE_MS);
 	conn_run(&body, start + STALL_CLOSE_MS);
+	conn_run(&chunked, start + 2 * STALL_CLOSE_MS);
 	bytes_adds(&why, "");
 	assert_false(line.a.timed_out);
 	if (line.a.data.len)
@@ -1276,13 +1281,61 @@ static void test_hostile_stalled_client(void **state)
 	assert_string_equal(body.a.reason, "validation_failed");
 	assert_string_equal(body.a.date, DATED_HTTP);
 	check_invariants(&body.a, &why);
+	assert_int_equal(chunked.a.status, 408);
+	assert_string_equal(chunked.a.reason, "validation_failed");
+	check_invariants(&chunked.a, &why);
 	assert_string_equal(why.buf, "");
 	close(line.fd);
 	close(body.fd);
+	close(chunked.fd);
 	tenant_drop(fx, "stalled");
 	bytes_release(&line.a.data);
 	bytes_release(&body.a.data);
+	bytes_release(&chunked.a.data);
 	bytes_release(&why);
+}
+
+
+/*
+ * A rule's reset and truncate faults end the connection as soon as they
+ * have sent what they send (nothing, or half an answer), well before
+ * civetweb's keep-alive wait of 500 ms, which ended them before.
+ */
+static void test_hostile_faults_close(void **state)
+{
+	static const char *const faults[] = {"reset", "truncate"};
+	static const char text[] = "GET /t/faults/x HTTP/1.1\r\n"
+				   "Host: 127.0.0.1\r\n\r\n";
+	struct fixture *fx = *state;
+	char rule[128];
+
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		struct conn c = {.out = text, .out_len = sizeof(text) - 1,
+				 .until_close = true};
+		struct ts_reply r;
+		int64_t start;
+
+		snprintf(rule, sizeof(rule), "{\"name\": \"f\", \"match\": "
+			 "{\"path\": \"/x\"}, \"fault\": \"%s\"}", faults[i]);
+		assert_int_equal(ts_request(fx->curl, &fx->srv, "POST",
+					    "/t/faults/__mock/rules", NULL,
+					    rule, &r), 0);
+		free(r.body);
+		assert_in_range(r.status, 200, 201);
+		c.fd = connect_local(fx->port);
+		assert_true(c.fd >= 0);
+		start = now_ms();
+		conn_run(&c, start + ANSWER_TIMEOUT_MS);
+		close(c.fd);
+		assert_true(c.a.closed);
+		assert_in_range(now_ms() - start, 0, 300);
+		if (strcmp(faults[i], "reset") == 0)
+			assert_int_equal(c.a.data.len, 0);
+		else
+			assert_false(c.a.complete);
+		bytes_release(&c.a.data);
+	}
+	tenant_drop(fx, "faults");
 }
 
 
@@ -1393,6 +1446,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_refusal_date),
 		cmocka_unit_test(test_hostile_head_keep_alive),
 		cmocka_unit_test(test_hostile_stalled_client),
+		cmocka_unit_test(test_hostile_faults_close),
 		cmocka_unit_test(test_hostile_deep_nesting),
 	};
 
