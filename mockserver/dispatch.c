@@ -864,6 +864,26 @@ static void dispatch_route(struct ms_call *call, const char *name,
 }
 
 
+/* The request's Authorization header, trailing white space aside: it is
+ * not part of a header's value. Copied only when there is some; one too
+ * long for any credential is judged as sent. */
+static const char *authorization_of(struct ms_call *call)
+{
+	const char *h = ms_request_header(call->req, "Authorization");
+	size_t n = h ? strlen(h) : 0;
+
+	if (n == 0 || (h[n - 1] != ' ' && h[n - 1] != '\t'))
+		return h;
+	while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+		n--;
+	if (n >= sizeof(call->auth_trimmed))
+		return h;
+	memcpy(call->auth_trimmed, h, n);
+	call->auth_trimmed[n] = '\0';
+	return call->auth_trimmed;
+}
+
+
 void ms_response_init(struct ms_response *resp)
 {
 	memset(resp, 0, offsetof(struct ms_response, headers));
@@ -898,7 +918,7 @@ void ms_dispatch(struct ms_server *srv, const struct ms_request *req,
 	call.req = req;
 	call.resp = resp;
 	call.arrived = ms_wall_now();
-	call.authorization = ms_request_header(req, "Authorization");
+	call.authorization = authorization_of(&call);
 
 	/* Dot segments are looked for as sent and once decoded. */
 	if (req->path[0] != '/' || dot_segment(req->path)) {

@@ -27,7 +27,8 @@ struct ms_call {
 	struct ms_tenant *tenant;     /* NULL for tenant-less control routes */
 	const struct ms_request *req;
 	const char *path;             /* req->path less the tenant prefix */
-	const char *authorization;    /* the request's header, or NULL */
+	const char *authorization;    /* the request's header (trailing
+					 white space aside), or NULL */
 	struct ms_response *resp;
 	ms_time_t now;                /* the tenant's virtual now */
 	ms_time_t arrived;            /* wall time the request came */
@@ -44,6 +45,7 @@ struct ms_call {
 	/* Text, set before it is read: not cleared with the rest. */
 	char rule[128];               /* the rule that acted, for the journal */
 	char params[MS_PARAMS_MAX][MS_PARAM_LEN];  /* the route's captures */
+	char auth_trimmed[1024];      /* authorization, when it was trimmed */
 };
 
 typedef void ms_handler_fn(struct ms_call *call);

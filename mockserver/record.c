@@ -57,23 +57,27 @@ static bool header_is_credential(const char *name)
 
 
 /* Request headers, the Authorization described (see the credential of
- * the response), every other credential header only named. Fills out
- * (room for MS_JOURNAL_HEADERS_MAX) and returns the count. */
+ * the response: the first such header is the one judged), every other
+ * credential header only named. Fills out (room for
+ * MS_JOURNAL_HEADERS_MAX) and returns the count. */
 static int journal_headers(const struct ms_call *call,
 			   struct ms_journal_header *out)
 {
 	int n = call->req->nheaders < MS_JOURNAL_HEADERS_MAX
 			? call->req->nheaders : MS_JOURNAL_HEADERS_MAX;
+	bool described = false;
 
 	for (int i = 0; i < n; i++) {
 		const char *name = call->req->headers[i].name;
 		const char *value = call->req->headers[i].value;
-		if (strcasecmp(name, "Authorization") == 0)
+		if (!described && strcasecmp(name, "Authorization") == 0) {
 			value = call->resp->credential[0]
 					? call->resp->credential
 					: "<redacted>";
-		else if (header_is_credential(name))
+			described = true;
+		} else if (header_is_credential(name)) {
 			value = "<redacted>";
+		}
 		out[i].name = name;
 		out[i].value = value;
 	}
