@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <civetweb.h>
 #include "log.h"
+#include "mstime.h"
 #include "runner.h"
 #include "server.h"
 #include "text.h"
@@ -39,6 +40,7 @@ struct client_result {
 	int status;             /* exit status, or 128 + signal */
 	bool timed_out;
 	bool started;
+	int64_t duration_ms;    /* from its start to its end */
 };
 
 static const char run_usage[] =
@@ -332,7 +334,7 @@ static void run_client(char **argv, char **env, unsigned timeout_s,
 		       const sigset_t *stop, struct client_result *res)
 {
 	struct timespec tick = {0, 10 * 1000000L};
-	time_t deadline = time(NULL) + (time_t)timeout_s;
+	int64_t started, deadline;
 	int status = 0;
 	pid_t pid;
 
@@ -366,16 +368,21 @@ static void run_client(char **argv, char **env, unsigned timeout_s,
 	close(fds[0]);
 	setpgid(pid, pid);
 	res->started = true;
+	/* Monotonic microseconds: whole seconds of the wall clock gave the
+	 * client between timeout_s - 1 and timeout_s. */
+	started = ms_mono_us();
+	deadline = started + (int64_t)timeout_s * 1000000;
 	for (;;) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			break;
-		if (time(NULL) >= deadline ||
+		if (ms_mono_us() >= deadline ||
 		    sigtimedwait(stop, NULL, &tick) > 0) {
-			res->timed_out = time(NULL) >= deadline;
+			res->timed_out = ms_mono_us() >= deadline;
 			status = stop_client(pid);
 			break;
 		}
 	}
+	res->duration_ms = (ms_mono_us() - started) / 1000;
 	res->status = WIFEXITED(status) ? WEXITSTATUS(status)
 		      : 128 + WTERMSIG(status);
 }
@@ -610,6 +617,8 @@ static cJSON *judge(struct ms_tenant *t, const struct run_options *o,
 				     cJSON_CreateString(*a));
 	cJSON_AddNumberToObject(client, "exitStatus", res->status);
 	cJSON_AddBoolToObject(client, "timedOut", res->timed_out);
+	cJSON_AddNumberToObject(client, "durationMs",
+				(double)res->duration_ms);
 	cJSON_AddItemToObject(verdict, "client", client);
 	cJSON_AddStringToObject(verdict, "suite", suite);
 	return verdict;

@@ -474,6 +474,9 @@ static void test_run_client_past_timeout(void **state)
 			    "starts one run");
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(
 		cJSON_GetObjectItem(r->report, "client"), "timedOut")));
+	/* The whole second: never stopped at the wall clock's next one. */
+	assert_in_range(number(cJSON_GetObjectItem(r->report, "client"),
+			       "durationMs"), 1000, 14000);
 	assert_int_equal(number(r->report, "skipped"), 1);
 	check_json(r->report);
 	check_junit(r);
