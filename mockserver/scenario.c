@@ -183,7 +183,15 @@ static cJSON *parse_top(struct loader *ld, int si, bool rules)
 	doc = cJSON_ParseWithLengthOpts(s->text, s->len, &end, 0);
 	off = end ? (size_t)(end - s->text) : 0;
 	if (!doc) {
-		scn_syntax_error(ld, si, off);
+		/* What the screen refuses before cJSON stopped comes first:
+		 * nesting past 64 levels, say, before cJSON's own 1000. */
+		if (ms_json_screen(s->text, off, &why, &at) < 0) {
+			scn_error_at(ld, si, NULL, 0, false, at,
+				     "invalid JSON: %s", why);
+			ld->err->syntax = true;
+		} else {
+			scn_syntax_error(ld, si, off);
+		}
 		return NULL;
 	}
 	rest = scn_skip_ws(s->text, s->len, off);

@@ -214,6 +214,35 @@ static void test_scenario_syntax_error(void **state)
 }
 
 
+/* Nested past 64 levels is refused at the 65th, however deep: past
+ * cJSON's own limit of 1000 too, and before a later syntax error. */
+static void test_scenario_nested_too_deep(void **state)
+{
+	static const struct want w = {
+		"deep.json", 1, 74, "", "nested more than 64 levels deep"
+	};
+	char text[2 * 1001 + 16];
+	size_t n = 0;
+
+	(void)state;
+	for (int depth = 70; depth <= 1001; depth += 931) {
+		n = 0;
+		memcpy(text + n, "{\"users\": ", 10);
+		n += 10;
+		for (int i = 0; i < depth; i++)
+			text[n++] = '[';
+		for (int i = 0; i < depth; i++)
+			text[n++] = ']';
+		memcpy(text + n, "}\n", 3);
+		text[n + 3] = '\0';
+		expect_refused("deep.json", text, &w);
+	}
+	/* A syntax error after the 65th level: the depth comes first. */
+	text[n - 1] = ',';
+	expect_refused("deep.json", text, &w);
+}
+
+
 static void test_scenario_truncated(void **state)
 {
 	static const struct want w = {
@@ -1761,6 +1790,7 @@ int main(void)
 		cmocka_unit_test(test_scenario_loads_default),
 		cmocka_unit_test(test_scenario_loads_fresh_site),
 		cmocka_unit_test(test_scenario_syntax_error),
+		cmocka_unit_test(test_scenario_nested_too_deep),
 		cmocka_unit_test(test_scenario_truncated),
 		cmocka_unit_test(test_scenario_wrong_type),
 		cmocka_unit_test(test_scenario_unknown_key),
