@@ -16,15 +16,19 @@ static void get_client_info(struct ms_call *call)
 {
 	const struct ms_token *t = call->token;
 	char expires[MS_TIME_BUFSZ];
+	/* The label is the only text a user chose freely: the workspace
+	 * id is [A-Za-z0-9._-] (scenario checks), ids are UUIDs (made
+	 * here, or checked), types are our keys, times our format. */
 	const struct ms_member m[] = {
-		{MS_LIT("workspaceId"), t->workspace_id},
-		{MS_LIT("tokenId"), t->id},
-		{MS_LIT("label"), t->label},
-		{MS_LIT("type"), ms_token_type_key(t->type)},
+		{MS_LIT("workspaceId"), t->workspace_id, true},
+		{MS_LIT("tokenId"), t->id, true},
+		{MS_LIT("label"), t->label, false},
+		{MS_LIT("type"), ms_token_type_key(t->type), true},
 		{MS_LIT("expiresAt"),
 		 t->expires_at == MS_NEVER
 			 ? NULL
-			 : ms_time_format(t->expires_at, expires)},
+			 : ms_time_format(t->expires_at, expires),
+		 true},
 	};
 
 	/* Every Adapters run starts here: printed straight, no tree. */

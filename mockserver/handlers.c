@@ -32,7 +32,9 @@ void ms_reply_members(struct ms_response *resp, int status,
 	for (size_t i = 0; i < n; i++) {
 		value_len[i] = m[i].value ? strlen(m[i].value) : 0;
 		cap += m[i].key_len + 4 +
-		       (m[i].value ? MS_JSON_QUOTED_MAX(value_len[i]) : 5);
+		       (!m[i].value ? 5
+			: m[i].plain ? value_len[i] + 3
+				     : MS_JSON_QUOTED_MAX(value_len[i]));
 	}
 	ms_reply(resp, status, NULL);
 	text = cap <= sizeof(resp->room) ? resp->room : malloc(cap);
@@ -49,7 +51,12 @@ void ms_reply_members(struct ms_response *resp, int status,
 		len += m[i].key_len;
 		text[len++] = '"';
 		text[len++] = ':';
-		if (m[i].value) {
+		if (m[i].value && m[i].plain) {
+			text[len++] = '"';
+			memcpy(text + len, m[i].value, value_len[i]);
+			len += value_len[i];
+			text[len++] = '"';
+		} else if (m[i].value) {
 			len += ms_json_quote(text + len, m[i].value,
 					     value_len[i]);
 		} else {

@@ -90,6 +90,9 @@ struct ms_member {
 	const char *key;          /* plain ASCII, written as it is */
 	size_t key_len;           /* {MS_LIT("key"), value} */
 	const char *value;
+	bool plain;               /* value holds nothing JSON escapes (an id,
+				     a time, a key made or checked here):
+				     written as it is */
 };
 
 /* Members an answer of ms_reply_members may have. */

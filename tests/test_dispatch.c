@@ -149,12 +149,12 @@ static void test_dispatch_header_value_one_line(void **state)
 static void test_dispatch_reply_members(void **state)
 {
 	const struct ms_member m[] = {
-		{MS_LIT("id"), "5b6c1e2a"},
-		{MS_LIT("label"), "a \"b\" \\"},
-		{MS_LIT("expiresAt"), NULL},
+		{MS_LIT("id"), "5b6c1e2a", true},
+		{MS_LIT("label"), "a \"b\" \\", false},
+		{MS_LIT("expiresAt"), NULL, true},
 	};
 	char big[MS_RESP_ROOM];
-	struct ms_member large[] = {{MS_LIT("label"), big}};
+	struct ms_member large[] = {{MS_LIT("label"), big, false}};
 	struct ms_response resp;
 
 	(void)state;
