@@ -208,10 +208,11 @@ static bool keeps_alive(const struct mg_connection *conn,
 /*
  * Have civetweb close the connection after this answer, so that nothing
  * after a request we refused to read is taken for another request. Its
- * API has no call for that: it decides once the handler returns, by the
- * request's first Connection header, else by its HTTP version. Both are
- * set here as a client asking to close would have sent them; the struct
- * is the connection's own, handed out read-only.
+ * API has no call for that: it decides by the request's first
+ * Connection header, else by its HTTP version. The request is made to
+ * say "Connection: close", as a client asking to close would have (the
+ * struct is the connection's own, handed out read-only); only when it
+ * has no room for one more header does its version become 1.0.
  */
 static void force_close(struct mg_connection *conn)
 {
@@ -224,7 +225,13 @@ static void force_close(struct mg_connection *conn)
 			return;
 		}
 	}
-	ri->http_version = "1.0";
+	if (ri->num_headers < MG_MAX_HEADERS) {
+		ri->http_headers[ri->num_headers].name = "Connection";
+		ri->http_headers[ri->num_headers].value = "close";
+		ri->num_headers++;
+	} else {
+		ri->http_version = "1.0";
+	}
 }
 
 
@@ -409,6 +416,40 @@ static void write_fault(struct mg_connection *conn,
 
 
 /*
+ * Did civetweb read the head to its blank line? It stops at the first
+ * line it cannot take as a header (one that starts with white space or
+ * ':', a NUL in a value) and drops the rest without a word, a
+ * Content-Length among them, which would make the body a request of its
+ * own. Its parser ends each line it takes in place: the CR LF after the
+ * last value become two NULs, and of the blank line after them the LF
+ * does, so a head read whole ends, past that value, in NUL NUL CR NUL
+ * (the head holds these four bytes whatever it is). A head of bare LFs
+ * is refused with the rest. Without headers, an HTTP/1.1 request lacks
+ * Host anyway; an HTTP/1.0 one is closed after its answer.
+ */
+static bool head_read_whole(const struct mg_request_info *ri)
+{
+	const char *p;
+
+	if (ri->num_headers == 0)
+		return !ri->http_version || strcmp(ri->http_version, "1.1");
+	p = ri->http_headers[ri->num_headers - 1].value;
+	p += strlen(p);
+	return p[0] == '\0' && p[1] == '\0' && p[2] == '\r' && p[3] == '\0';
+}
+
+
+/* Is v a Content-Length: digits, then white space at most (a header's
+ * value sheds it)? */
+static bool length_ok(const char *v)
+{
+	size_t digits = strspn(v, "0123456789");
+
+	return digits > 0 && v[digits + strspn(v + digits, " \t")] == '\0';
+}
+
+
+/*
  * One pass over the request's headers for what the body and the answer
  * need, and whether the framing can be trusted: at most one
  * Content-Length, all digits, and not beside a Transfer-Encoding. A
@@ -425,13 +466,19 @@ static void read_framing(const struct mg_request_info *ri,
 		const char *name = ri->http_headers[i].name;
 		const char *v = ri->http_headers[i].value;
 		if ((*name | 0x20) == 't') {
-			if (strcasecmp(name, "Transfer-Encoding") == 0)
-				fr->transfer_encoding = true;
+			if (strcasecmp(name, "Transfer-Encoding") != 0)
+				continue;
+			/* Only chunked is read: any other coding, or two
+			 * headers, would leave the body's end unknown. */
+			if (fr->transfer_encoding ||
+			    strcasecmp(v, "chunked") != 0)
+				fr->refusal = "Transfer-Encoding may only be "
+					      "chunked, given once";
+			fr->transfer_encoding = true;
 		} else if ((*name | 0x20) != 'c') {
 			continue;
 		} else if (strcasecmp(name, "Content-Length") == 0) {
-			if (++fr->lengths > 1 || !*v ||
-			    strspn(v, "0123456789") != strlen(v))
+			if (++fr->lengths > 1 || !length_ok(v))
 				fr->refusal = "Content-Length must be given "
 					      "once, as digits only";
 		} else if (strcasecmp(name, "Connection") == 0) {
@@ -444,6 +491,10 @@ static void read_framing(const struct mg_request_info *ri,
 			      "come together";
 	if (ri->num_headers >= MS_REQUEST_HEADERS_MAX)
 		fr->refusal = "A request may carry at most 63 headers";
+	else if (!head_read_whole(ri))
+		fr->refusal = "Each header line must be a name, ':' and a "
+			      "value, ended by CR LF (no folded line, no empty "
+			      "name, no NUL), and HTTP/1.1 needs Host";
 }
 
 
@@ -481,6 +532,7 @@ static int on_request(struct mg_connection *conn)
 	bool dispatched = false;
 	struct framing fr;
 	enum body_read rc;
+	bool closing;
 
 	memset(&req, 0, sizeof(req));
 	ms_response_init(&resp);
@@ -503,15 +555,20 @@ static int on_request(struct mg_connection *conn)
 	if (!dispatched)
 		resp.has_date = ms_dispatch_tenant_now(h->srv, req.path,
 						       &resp.date);
-	if (resp.fault)
+	/* A fault but "empty" breaks the connection: it ends here too (set
+	 * before civetweb writes the fault's head, so that it says so). */
+	closing = answer_closes(&resp) ||
+		  (resp.fault && resp.fault != MS_FAULT_EMPTY);
+	if (resp.fault) {
+		if (closing)
+			force_close(conn);
 		write_fault(conn, &resp, strcmp(req.method, "HEAD") == 0);
-	else
+	} else {
 		write_response(conn, &resp, fr.connection,
 			       strcmp(req.method, "HEAD") == 0);
-	/* A fault but "empty" breaks the connection: it ends here too. */
-	if (answer_closes(&resp) ||
-	    (resp.fault && resp.fault != MS_FAULT_EMPTY))
-		force_close(conn);
+		if (closing)
+			force_close(conn);
+	}
 	if (ms_log_enabled(MS_LOG_INFO))
 		ms_log(MS_LOG_INFO, "%s %s %d %s%s%s %lldus", req.method,
 		       req.path, resp.status, resp.reason ? resp.reason : "-",
@@ -553,8 +610,9 @@ static int on_http_error(struct mg_connection *conn, int status,
 		status = 400;
 	ms_fail(&resp, status, error_reason(status), NULL, "%s",
 		errmsg && *errmsg ? errmsg : "Bad request");
-	rc = write_response(conn, &resp, mg_get_header(conn, "Connection"),
-			    false);
+	/* civetweb closes the connection after an error of its own. */
+	ms_reply_header(&resp, "Connection", "close");
+	rc = write_response(conn, &resp, NULL, false);
 	ms_log(MS_LOG_INFO, "- - %d %s (refused by civetweb)", status,
 	       resp.reason);
 	ms_response_release(&resp);
