@@ -43,6 +43,7 @@ static bool is_loopback(const char *addr)
 struct framing {
 	const char *refusal;      /* why the framing cannot be trusted */
 	int lengths;              /* Content-Length headers */
+	int hosts;                /* Host headers */
 	bool transfer_encoding;   /* a Transfer-Encoding header came */
 	const char *connection;   /* the first Connection header, or NULL */
 };
@@ -416,26 +417,47 @@ static void write_fault(struct mg_connection *conn,
 
 
 /*
- * Did civetweb read the head to its blank line? It stops at the first
+ * Was the head sent as RFC 9112 has it, as far as civetweb's parse lets
+ * us see? It parses in place, and more leniently: it takes a line ended
+ * by LF alone, skips white space that starts the first header line,
+ * drops spaces between a name and its colon, and stops at the first
  * line it cannot take as a header (one that starts with white space or
- * ':', a NUL in a value) and drops the rest without a word, a
- * Content-Length among them, which would make the body a request of its
- * own. Its parser ends each line it takes in place: the CR LF after the
- * last value become two NULs, and of the blank line after them the LF
- * does, so a head read whole ends, past that value, in NUL NUL CR NUL
- * (the head holds these four bytes whatever it is). A head of bare LFs
- * is refused with the rest. Without headers, an HTTP/1.1 request lacks
- * Host anyway; an HTTP/1.0 one is closed after its answer.
+ * ':', a NUL in a value), dropping the rest without a word, a
+ * Content-Length among them. A proxy in front may read any of these
+ * otherwise, and then a body becomes a request of its own. What it
+ * overwrote with NULs tells what was sent:
+ * - the request line's CR LF are two NULs, and the first name follows;
+ * - a name ends at one NUL (its colon), then spaces, then the value;
+ * - each value's CR LF are two NULs, and the next name follows;
+ * - past the last value, of "CR LF CR LF" the first LF and the last
+ *   became NULs: NUL NUL CR NUL (the head holds these bytes whatever it
+ *   is).
+ * (A bare CR, or LF and a space, right after the request line also
+ * leave two NULs: civetweb's parse hides those two.) A head without
+ * headers has nothing to check.
  */
-static bool head_read_whole(const struct mg_request_info *ri)
+static bool head_well_formed(const struct mg_request_info *ri)
 {
-	const char *p;
+	const char *end;
 
 	if (ri->num_headers == 0)
-		return !ri->http_version || strcmp(ri->http_version, "1.1");
-	p = ri->http_headers[ri->num_headers - 1].value;
-	p += strlen(p);
-	return p[0] == '\0' && p[1] == '\0' && p[2] == '\r' && p[3] == '\0';
+		return true;
+	end = ri->http_version + strlen(ri->http_version);
+	for (int i = 0; i < ri->num_headers; i++) {
+		const char *name = ri->http_headers[i].name;
+		const char *value = ri->http_headers[i].value;
+		const char *p;
+
+		if (name != end + 2 || end[1] != '\0')
+			return false;
+		p = name + strlen(name) + 1;     /* past its colon */
+		while (p < value && *p == ' ')
+			p++;
+		if (p != value)
+			return false;
+		end = value + strlen(value);
+	}
+	return end[1] == '\0' && end[2] == '\r' && end[3] == '\0';
 }
 
 
@@ -456,12 +478,13 @@ static bool length_ok(const char *v)
  * second length, junk after the number, or both headers at once is how
  * requests get smuggled (civetweb would pick one and go on), and a
  * request at civetweb's limit of headers may have lost some, its
- * Content-Length among them.
+ * Content-Length among them. Host must come once (RFC 9110 7.2), and
+ * HTTP/1.1 must have it.
  */
 static void read_framing(const struct mg_request_info *ri,
 			 struct framing *fr)
 {
-	*fr = (struct framing){NULL, 0, false, NULL};
+	*fr = (struct framing){NULL, 0, 0, false, NULL};
 	for (int i = 0; i < ri->num_headers; i++) {
 		const char *name = ri->http_headers[i].name;
 		const char *v = ri->http_headers[i].value;
@@ -475,6 +498,8 @@ static void read_framing(const struct mg_request_info *ri,
 				fr->refusal = "Transfer-Encoding may only be "
 					      "chunked, given once";
 			fr->transfer_encoding = true;
+		} else if ((*name | 0x20) == 'h') {
+			fr->hosts += strcasecmp(name, "Host") == 0;
 		} else if ((*name | 0x20) != 'c') {
 			continue;
 		} else if (strcasecmp(name, "Content-Length") == 0) {
@@ -491,10 +516,15 @@ static void read_framing(const struct mg_request_info *ri,
 			      "come together";
 	if (ri->num_headers >= MS_REQUEST_HEADERS_MAX)
 		fr->refusal = "A request may carry at most 63 headers";
-	else if (!head_read_whole(ri))
-		fr->refusal = "Each header line must be a name, ':' and a "
-			      "value, ended by CR LF (no folded line, no empty "
-			      "name, no NUL), and HTTP/1.1 needs Host";
+	else if (!head_well_formed(ri))
+		fr->refusal = "Each line of the head must end in CR LF, and "
+			      "each header line be a name, ':' and a value (no "
+			      "white space before the colon or at the start of "
+			      "a line, no empty name, no NUL)";
+	else if (fr->hosts > 1 || (fr->hosts == 0 && ri->http_version &&
+				   strcmp(ri->http_version, "1.1") == 0))
+		fr->refusal = "A request must carry Host once (HTTP/1.0: at "
+			      "most once)";
 }
 
 
