@@ -1,6 +1,7 @@
 /*
  * server: see server.h.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,11 @@
 #define REQUEST_TIMEOUT_MS "10000"
 #define BODY_DEADLINE_MS 10000  /* a whole body must come in this time */
 #define STALL_MS 30000          /* a stall without its own delay */
+#define STALL_SLICE_MS 50       /* how often a stall looks for a stop */
+/* The longest a stop waits for the requests in flight: a body's
+ * deadline (civetweb may take twice it) and a rule's longest delay. */
+#define DRAIN_MS (2 * BODY_DEADLINE_MS + MS_RULE_DELAY_MAX_MS)
+#define DRAIN_POLL_MS 5
 /* civetweb's own limit (MG_MAX_HEADERS): it drops the headers after. */
 #define MS_REQUEST_HEADERS_MAX 64
 
@@ -28,6 +34,13 @@ struct ms_http {
 	struct mg_context *ctx;
 	struct ms_server *srv;
 	struct sockaddr_in addr;   /* where we listen, for poke() */
+	/* Requests between on_request's start and end. ms_http_stop()
+	 * raises stopping, then waits for busy to fall to 0 before it
+	 * stops civetweb, which writes nothing once stopped. Both are
+	 * sequentially consistent: a request either counts itself before
+	 * the stop looks, or sees stopping and closes its connection. */
+	atomic_int busy;
+	atomic_bool stopping;
 };
 
 
@@ -384,22 +397,27 @@ static int write_response(struct mg_connection *conn,
  * Break the connection as a rule's fault says: "reset" and "truncate"
  * send nothing more, and the caller has civetweb close the connection
  * (force_close), so the client sees it end with no (or half an) answer.
- * "stall" first holds it silent. An answer to HEAD is never given a
- * body, not even half of one.
+ * "stall" first holds it silent, until a stop. An answer to HEAD is
+ * never given a body, not even half of one.
  */
 static void write_fault(struct mg_connection *conn,
-			const struct ms_response *resp, bool head)
+			const struct ms_response *resp, bool head,
+			const atomic_bool *stopping)
 {
 	static const char body[] = "{\"errorMessages\":[\"This answer was "
 				   "cut short by the mock\"],\"errors\":{}}";
 	int64_t ms = resp->fault_ms ? resp->fault_ms : STALL_MS;
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	char date[MS_HTTP_DATE_BUFSZ];
 	char clen[24];
 
-	if (resp->fault == MS_FAULT_STALL)
+	/* A stall never answers: a stop need not wait for its end. */
+	for (; resp->fault == MS_FAULT_STALL && ms > 0 &&
+	       !atomic_load(stopping); ms -= STALL_SLICE_MS) {
+		int64_t slice = ms < STALL_SLICE_MS ? ms : STALL_SLICE_MS;
+		struct timespec ts = {0, (long)slice * 1000000L};
 		while (nanosleep(&ts, &ts) != 0)
 			;
+	}
 	if (resp->fault != MS_FAULT_EMPTY && resp->fault != MS_FAULT_TRUNCATE)
 		return;
 	snprintf(clen, sizeof(clen), "%zu",
@@ -564,6 +582,7 @@ static int on_request(struct mg_connection *conn)
 	enum body_read rc;
 	bool closing;
 
+	atomic_fetch_add(&h->busy, 1);
 	memset(&req, 0, sizeof(req));
 	ms_response_init(&resp);
 	request_from(ri, &req, headers);
@@ -589,10 +608,16 @@ static int on_request(struct mg_connection *conn)
 	 * before civetweb writes the fault's head, so that it says so). */
 	closing = answer_closes(&resp) ||
 		  (resp.fault && resp.fault != MS_FAULT_EMPTY);
+	/* Once a stop is asked, no connection waits for another request. */
+	if (atomic_load(&h->stopping)) {
+		ms_reply_header(&resp, "Connection", "close");
+		closing = true;
+	}
 	if (resp.fault) {
 		if (closing)
 			force_close(conn);
-		write_fault(conn, &resp, strcmp(req.method, "HEAD") == 0);
+		write_fault(conn, &resp, strcmp(req.method, "HEAD") == 0,
+			    &h->stopping);
 	} else {
 		write_response(conn, &resp, fr.connection,
 			       strcmp(req.method, "HEAD") == 0);
@@ -607,6 +632,7 @@ static int on_request(struct mg_connection *conn)
 		       (long long)(ms_mono_us() - started));
 	ms_response_release(&resp);
 	free(body);
+	atomic_fetch_sub(&h->busy, 1);
 	return resp.status;
 }
 
@@ -730,11 +756,36 @@ static void *poke(void *arg)
 }
 
 
+/*
+ * Let the requests in flight finish: none for two looks in a row (one
+ * whose head civetweb has just read may not have counted itself at the
+ * first), or DRAIN_MS at most. New ones are still served meanwhile,
+ * each closing its connection.
+ */
+static void drain(struct ms_http *h)
+{
+	int64_t deadline = ms_mono_us() + DRAIN_MS * 1000LL;
+	struct timespec pause = {0, DRAIN_POLL_MS * 1000000L};
+	int idle = 0;
+
+	atomic_store(&h->stopping, true);
+	while (idle < 2 && ms_mono_us() < deadline) {
+		idle = atomic_load(&h->busy) == 0 ? idle + 1 : 0;
+		nanosleep(&pause, NULL);
+	}
+	if (idle < 2)
+		ms_log(MS_LOG_WARN, "%d requests still in flight after %d s; "
+		       "stopping", atomic_load(&h->busy), DRAIN_MS / 1000);
+}
+
+
 void ms_http_stop(struct ms_http *h)
 {
 	pthread_t t;
-	bool poking = pthread_create(&t, NULL, poke, h) == 0;
+	bool poking;
 
+	drain(h);
+	poking = pthread_create(&t, NULL, poke, h) == 0;
 	mg_stop(h->ctx);
 	if (poking)
 		pthread_join(t, NULL);

@@ -28,7 +28,9 @@ struct ms_http;
 int ms_http_start(struct ms_server *srv, const struct ms_http_opts *opts,
 		  struct ms_http **out, char *url, size_t url_len);
 
-/* Finish the requests in flight, stop, free. */
+/* Finish the requests in flight (new ones are served meanwhile, each
+ * closing its connection; a stall ends at once), at most 80 s, then
+ * stop and free. */
 void ms_http_stop(struct ms_http *h);
 
 #endif /* MS_SERVER_H */

@@ -1437,6 +1437,66 @@ static void test_hostile_deep_nesting(void **state)
 }
 
 
+/*
+ * SIGTERM while requests are in flight: one waiting in a rule's delay,
+ * one whose body has not all come. Each still gets its whole answer,
+ * and the server exits 0. (civetweb writes nothing once it is told to
+ * stop, so stopping at once lost both answers.)
+ */
+static void test_hostile_stop_finishes_in_flight(void **state)
+{
+	static const char rule[] = "{\"name\": \"slow\", \"match\": "
+		"{\"path\": \"/rest/**\"}, \"delay\": \"PT1S\"}";
+	static const char slow[] = "GET /t/stop/rest/datamanager/1.0/state "
+		"HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	static const char half[] = "POST /__mock/clock HTTP/1.1\r\n"
+		"Host: 127.0.0.1\r\nContent-Length: 2\r\n\r\n";
+	const char *args[] = {"--seed", "1", NULL};
+	struct fixture *fx = *state;
+	struct ts_server srv = {0};
+	struct conn delayed = {.out = slow, .out_len = sizeof(slow) - 1};
+	struct conn body = {.out = half, .out_len = sizeof(half) - 1};
+	struct ts_reply r;
+	int port;
+
+	assert_int_equal(ts_server_start(&srv, SCENARIO, args), 0);
+	port = atoi(strrchr(srv.url, ':') + 1);
+	assert_int_equal(ts_request(fx->curl, &srv, "POST",
+				    "/t/stop/__mock/rules", NULL, rule, &r),
+			 0);
+	free(r.body);
+	assert_in_range(r.status, 200, 201);
+	delayed.fd = connect_local(port);
+	body.fd = connect_local(port);
+	assert_true(delayed.fd >= 0 && body.fd >= 0);
+	conn_send(&delayed);
+	conn_send(&body);
+	assert_int_equal(delayed.out_len + body.out_len, 0);
+	ts_sleep_ms(300);
+	kill(srv.pid, SIGTERM);
+	ts_sleep_ms(300);
+	body.out = "{}";
+	body.out_len = 2;
+	conn_run(&delayed, now_ms() + ANSWER_TIMEOUT_MS);
+	conn_run(&body, now_ms() + ANSWER_TIMEOUT_MS);
+	close(delayed.fd);
+	close(body.fd);
+	if (!delayed.a.complete || delayed.a.status != 401)
+		fail_msg("the delayed request got %d (%zu bytes, %s), not "
+			 "its whole 401", delayed.a.status,
+			 delayed.a.data.len, delayed.a.complete ? "whole"
+								 : "cut");
+	if (!body.a.complete || body.a.status != 400)
+		fail_msg("the request whose body came after SIGTERM got %d "
+			 "(%zu bytes), not its whole 400", body.a.status,
+			 body.a.data.len);
+	assert_string_equal(body.a.reason, "validation_failed");
+	assert_int_equal(server_finish(&srv), 0);
+	bytes_release(&delayed.a.data);
+	bytes_release(&body.a.data);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1448,6 +1508,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_stalled_client),
 		cmocka_unit_test(test_hostile_faults_close),
 		cmocka_unit_test(test_hostile_deep_nesting),
+		cmocka_unit_test(test_hostile_stop_finishes_in_flight),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
