@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <civetweb.h>
 #include "handlers.h"
 #include "text.h"
 
@@ -85,32 +86,55 @@ static int journal_headers(const struct ms_call *call,
 }
 
 
+/* The n bytes of a query parameter's name at p as a server reads them,
+ * percent-decoded (a %00 as a space, so that the name goes on), into
+ * key (room for n + 1). */
+static void name_decoded(const char *p, size_t n, char *key)
+{
+	int k = mg_url_decode(p, (int)n, key, (int)n + 1, 1);
+
+	if (k < 0)      /* never: decoding does not lengthen */
+		key[0] = '\0';
+	for (int i = 0; i < k; i++)
+		key[i] = key[i] ? key[i] : ' ';
+}
+
+
 /*
  * The query as the journal keeps it: a parameter whose name looks like a
- * credential (?access_token=...) has its value replaced, as headers do.
- * A new string; the caller frees it. NULL when there is no query.
+ * credential (?access_token=..., and ?%74oken=..., which a server reads
+ * as "token") has its value replaced, as headers do; names are kept as
+ * sent. A new string; the caller frees it. NULL when there is no query.
  */
 static char *journal_query(const char *query)
 {
 	size_t len = query ? strlen(query) : 0;
 	char *out = query ? malloc(len * 7 + 16) : NULL;  /* "k=" grows */
+	char *key = query ? malloc(len + 1) : NULL;
 	size_t o = 0;
 
-	if (!out)
+	if (!out || !key) {
+		free(out);
+		free(key);
 		return NULL;
+	}
 	for (const char *p = query; *p;) {
 		size_t pair = strcspn(p, "&"), name = strcspn(p, "=&");
-		char key[128];
-		snprintf(key, sizeof(key), "%.*s", (int)name, p);
-		if (name < pair && header_is_credential(key))
-			o += (size_t)sprintf(out + o, "%s=<redacted>", key);
-		else
-			o += (size_t)sprintf(out + o, "%.*s", (int)pair, p);
+		name_decoded(p, name, key);
+		if (name < pair && header_is_credential(key)) {
+			memcpy(out + o, p, name);
+			o += name;
+			o += (size_t)sprintf(out + o, "=<redacted>");
+		} else {
+			memcpy(out + o, p, pair);
+			o += pair;
+		}
 		p += pair;
 		if (*p == '&')
 			out[o++] = *p++;
 	}
 	out[o] = '\0';
+	free(key);
 	return out;
 }
 
