@@ -600,6 +600,11 @@ void ms_scenario_error_format(const struct ms_scenario_error *err,
 		snprintf(where + n, sizeof(where) - n, ":%d", err->column);
 	snprintf(buf, len, "%s%s%s%s%s", where, where[0] ? ": " : "",
 		 err->path, err->path[0] ? ": " : "", err->message);
+	/* One line on a terminal, whatever a key or a file name holds. */
+	for (char *p = buf; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	}
 }
 
 

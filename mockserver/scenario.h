@@ -115,7 +115,8 @@ int ms_template_apply(const struct ms_template *tpl,
 		      const struct ms_scenario_opts *opts,
 		      struct ms_state *st);
 
-/* "file:line:column: path: message" into buf. */
+/* "file:line:column: path: message" into buf, one line: control
+ * characters become '?'. */
 void ms_scenario_error_format(const struct ms_scenario_error *err,
 			      char *buf, size_t len);
 

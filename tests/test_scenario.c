@@ -1784,6 +1784,24 @@ static void test_scenario_error_format(void **state)
 }
 
 
+/* A key or message holding control characters (a header name "X\r\nY"
+ * in a rule) is printed on one line, each shown as '?'. */
+static void test_scenario_error_format_controls(void **state)
+{
+	struct ms_scenario_error err = {
+		"s\x1b[2J.json", 1, 58, "rules[0].respond.headers.X\r\nY",
+		"bad header name 'X\r\nY\t\x7f'", false
+	};
+	char buf[256];
+
+	(void)state;
+	ms_scenario_error_format(&err, buf, sizeof(buf));
+	assert_string_equal(buf, "s?[2J.json:1:58: "
+			    "rules[0].respond.headers.X??Y: "
+			    "bad header name 'X??Y?" "?'");
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1836,6 +1854,7 @@ int main(void)
 		cmocka_unit_test(test_scenario_check_command_help),
 		cmocka_unit_test(test_scenario_admin_key_refusals),
 		cmocka_unit_test(test_scenario_error_format),
+		cmocka_unit_test(test_scenario_error_format_controls),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
