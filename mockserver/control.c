@@ -62,7 +62,8 @@ static void get_clock(struct ms_call *call)
 
 
 /*
- * Read {"advance"?, "set"?, "freeze"?}: at least one, each well formed.
+ * Read {"advance"?, "set"?, "freeze"?}: at least one, each well formed,
+ * and no other key.
  * Returns 0 with the parsed values, or -1 after answering 400.
  */
 static int clock_request(struct ms_call *call, const cJSON *body,
@@ -72,7 +73,19 @@ static int clock_request(struct ms_call *call, const cJSON *body,
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(body, "advance");
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(body, "set");
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(body, "freeze");
+	const cJSON *item;
 
+	/* A misspelt key ("frezze") must not pass for a request obeyed. */
+	cJSON_ArrayForEach(item, body) {
+		if (strcmp(item->string, "advance") != 0 &&
+		    strcmp(item->string, "set") != 0 &&
+		    strcmp(item->string, "freeze") != 0) {
+			ms_fail(call->resp, 400, "validation_failed",
+				item->string, "Unknown key '%s': the clock "
+				"takes advance, set and freeze", item->string);
+			return -1;
+		}
+	}
 	if (!a && !s && !f) {
 		ms_fail(call->resp, 400, "validation_failed", NULL,
 			"Give one of advance (a period such as \"P91D\"), "
