@@ -30,16 +30,29 @@
 /* civetweb's own limit (MG_MAX_HEADERS): it drops the headers after. */
 #define MS_REQUEST_HEADERS_MAX 64
 
+/* The requests a worker thread is in the middle of (0 or 1), on a cache
+ * line of its own, so that counting them writes nothing another thread
+ * writes. */
+struct busy {
+	_Alignas(64) atomic_int n;
+};
+
 struct ms_http {
 	struct mg_context *ctx;
 	struct ms_server *srv;
 	struct sockaddr_in addr;   /* where we listen, for poke() */
-	/* Requests between on_request's start and end. ms_http_stop()
-	 * raises stopping, then waits for busy to fall to 0 before it
-	 * stops civetweb, which writes nothing once stopped. Both are
-	 * sequentially consistent: a request either counts itself before
-	 * the stop looks, or sees stopping and closes its connection. */
-	atomic_int busy;
+	/*
+	 * Requests between on_request's start and end: a slot per worker
+	 * thread (civetweb's thread pointer), and one more shared by any
+	 * thread past those. ms_http_stop() raises stopping, then waits
+	 * for every slot to be 0 before it stops civetweb, which writes
+	 * nothing once stopped. All sequentially consistent: a request
+	 * either counts itself before the stop looks, or sees stopping
+	 * and closes its connection.
+	 */
+	struct busy *slots;        /* nslots + 1 */
+	int nslots;
+	atomic_int handed;         /* slots given to threads so far */
 	atomic_bool stopping;
 };
 
@@ -571,6 +584,7 @@ static int on_request(struct mg_connection *conn)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	struct ms_http *h = ri->user_data;
+	struct busy *busy = mg_get_thread_pointer(conn);
 	struct ms_header headers[MS_REQUEST_HEADERS_MAX];
 	struct ms_response resp;
 	struct ms_request req;
@@ -582,7 +596,9 @@ static int on_request(struct mg_connection *conn)
 	enum body_read rc;
 	bool closing;
 
-	atomic_fetch_add(&h->busy, 1);
+	if (!busy)             /* a thread civetweb did not announce */
+		busy = &h->slots[h->nslots];
+	atomic_fetch_add(&busy->n, 1);
 	memset(&req, 0, sizeof(req));
 	ms_response_init(&resp);
 	request_from(ri, &req, headers);
@@ -632,7 +648,7 @@ static int on_request(struct mg_connection *conn)
 		       (long long)(ms_mono_us() - started));
 	ms_response_release(&resp);
 	free(body);
-	atomic_fetch_sub(&h->busy, 1);
+	atomic_fetch_sub(&busy->n, 1);
 	return resp.status;
 }
 
@@ -684,6 +700,26 @@ static int on_log(const struct mg_connection *conn, const char *message)
 }
 
 
+/* civetweb's init_thread: a worker thread's slot of struct busy. */
+static void *on_init_thread(const struct mg_context *ctx, int type)
+{
+	struct ms_http *h = mg_get_user_data(ctx);
+	int i;
+
+	if (type != 1)          /* not a worker: serves no request */
+		return NULL;
+	i = atomic_fetch_add(&h->handed, 1);
+	return &h->slots[i < h->nslots ? i : h->nslots];
+}
+
+
+static void http_free(struct ms_http *h)
+{
+	free(h->slots);
+	free(h);
+}
+
+
 int ms_http_start(struct ms_server *srv, const struct ms_http_opts *opts,
 		  struct ms_http **out, char *url, size_t url_len)
 {
@@ -704,18 +740,28 @@ int ms_http_start(struct ms_server *srv, const struct ms_http_opts *opts,
 
 	if (!h)
 		return -1;
+	h->nslots = opts->threads > 0 ? opts->threads : 1;
+	h->slots = aligned_alloc(_Alignof(struct busy),
+				 (size_t)(h->nslots + 1) * sizeof(struct busy));
+	if (!h->slots) {
+		free(h);
+		return -1;
+	}
+	for (int i = 0; i <= h->nslots; i++)
+		atomic_init(&h->slots[i].n, 0);
 	snprintf(listen, sizeof(listen), "%s:%d", opts->bind, opts->port);
 	snprintf(threads, sizeof(threads), "%d", opts->threads);
 	cb.begin_request = on_request;
 	cb.log_message = on_log;
 	cb.http_error = on_http_error;
+	cb.init_thread = on_init_thread;
 	h->srv = srv;
 	h->ctx = mg_start(&cb, h, options);
 	if (!h->ctx || mg_get_server_ports(h->ctx, 1, &port) != 1) {
 		ms_log(MS_LOG_ERROR, "cannot listen on %s", listen);
 		if (h->ctx)
 			mg_stop(h->ctx);
-		free(h);
+		http_free(h);
 		return -1;
 	}
 	snprintf(url, url_len, "http://%s:%d", opts->bind, port.port);
@@ -762,6 +808,15 @@ static void *poke(void *arg)
  * first), or DRAIN_MS at most. New ones are still served meanwhile,
  * each closing its connection.
  */
+static int in_flight(struct ms_http *h)
+{
+	int n = 0;
+
+	for (int i = 0; i <= h->nslots; i++)
+		n += atomic_load(&h->slots[i].n);
+	return n;
+}
+
 static void drain(struct ms_http *h)
 {
 	int64_t deadline = ms_mono_us() + DRAIN_MS * 1000LL;
@@ -770,12 +825,12 @@ static void drain(struct ms_http *h)
 
 	atomic_store(&h->stopping, true);
 	while (idle < 2 && ms_mono_us() < deadline) {
-		idle = atomic_load(&h->busy) == 0 ? idle + 1 : 0;
+		idle = in_flight(h) == 0 ? idle + 1 : 0;
 		nanosleep(&pause, NULL);
 	}
 	if (idle < 2)
 		ms_log(MS_LOG_WARN, "%d requests still in flight after %d s; "
-		       "stopping", atomic_load(&h->busy), DRAIN_MS / 1000);
+		       "stopping", in_flight(h), DRAIN_MS / 1000);
 }
 
 
@@ -789,5 +844,5 @@ void ms_http_stop(struct ms_http *h)
 	mg_stop(h->ctx);
 	if (poking)
 		pthread_join(t, NULL);
-	free(h);
+	http_free(h);
 }

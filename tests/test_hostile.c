@@ -1441,7 +1441,9 @@ static void test_hostile_deep_nesting(void **state)
  * SIGTERM while requests are in flight: one waiting in a rule's delay,
  * one whose body has not all come. Each still gets its whole answer,
  * and the server exits 0. (civetweb writes nothing once it is told to
- * stop, so stopping at once lost both answers.)
+ * stop, so stopping at once lost both answers.) A stall, which never
+ * answers, does not hold the stop for its 30 s: server_finish() gives
+ * it 10 s.
  */
 static void test_hostile_stop_finishes_in_flight(void **state)
 {
@@ -1451,11 +1453,16 @@ static void test_hostile_stop_finishes_in_flight(void **state)
 		"HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 	static const char half[] = "POST /__mock/clock HTTP/1.1\r\n"
 		"Host: 127.0.0.1\r\nContent-Length: 2\r\n\r\n";
+	static const char stall_rule[] = "{\"name\": \"mute\", \"match\": "
+		"{\"path\": \"/x\"}, \"fault\": \"stall\"}";
+	static const char stall[] = "GET /t/mute/x HTTP/1.1\r\n"
+		"Host: 127.0.0.1\r\n\r\n";
 	const char *args[] = {"--seed", "1", NULL};
 	struct fixture *fx = *state;
 	struct ts_server srv = {0};
 	struct conn delayed = {.out = slow, .out_len = sizeof(slow) - 1};
 	struct conn body = {.out = half, .out_len = sizeof(half) - 1};
+	struct conn mute = {.out = stall, .out_len = sizeof(stall) - 1};
 	struct ts_reply r;
 	int port;
 
@@ -1466,12 +1473,19 @@ static void test_hostile_stop_finishes_in_flight(void **state)
 			 0);
 	free(r.body);
 	assert_in_range(r.status, 200, 201);
+	assert_int_equal(ts_request(fx->curl, &srv, "POST",
+				    "/t/mute/__mock/rules", NULL, stall_rule,
+				    &r), 0);
+	free(r.body);
+	assert_in_range(r.status, 200, 201);
 	delayed.fd = connect_local(port);
 	body.fd = connect_local(port);
-	assert_true(delayed.fd >= 0 && body.fd >= 0);
+	mute.fd = connect_local(port);
+	assert_true(delayed.fd >= 0 && body.fd >= 0 && mute.fd >= 0);
 	conn_send(&delayed);
 	conn_send(&body);
-	assert_int_equal(delayed.out_len + body.out_len, 0);
+	conn_send(&mute);
+	assert_int_equal(delayed.out_len + body.out_len + mute.out_len, 0);
 	ts_sleep_ms(300);
 	kill(srv.pid, SIGTERM);
 	ts_sleep_ms(300);
@@ -1492,6 +1506,7 @@ static void test_hostile_stop_finishes_in_flight(void **state)
 			 body.a.data.len);
 	assert_string_equal(body.a.reason, "validation_failed");
 	assert_int_equal(server_finish(&srv), 0);
+	close(mute.fd);
 	bytes_release(&delayed.a.data);
 	bytes_release(&body.a.data);
 }
