@@ -610,6 +610,18 @@ static int on_request(struct mg_connection *conn)
 	} else if ((rc = read_body(conn, &fr, h->srv->max_body, &body,
 				   &req.body_len)) != BODY_OK) {
 		body_refused(&resp, rc, h->srv->max_body);
+	} else if (body && memchr(body, '\0', req.body_len)) {
+		/* No route takes one, and civetweb hands over NULs of its own
+		 * when it framed the head wrong: after empty lines before the
+		 * request line it parses the request that follows them, but
+		 * takes the head to end at the first, so the "body" is the
+		 * head it wrote NULs into, and what follows may be a request
+		 * hidden in the real body. */
+		ms_fail(&resp, 400, "invalid_json", NULL,
+			"The request body holds a NUL byte, which no JSON "
+			"text does; the request may be framed wrong, so the "
+			"connection is closed");
+		ms_reply_header(&resp, "Connection", "close");
 	} else {
 		req.body = body;
 		ms_dispatch(h->srv, &req, &resp);
