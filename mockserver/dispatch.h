@@ -14,6 +14,7 @@
 #ifndef MS_DISPATCH_H
 #define MS_DISPATCH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +76,8 @@ struct ms_server {
 	const char *scenario_name;
 	const char *admin_key;    /* NULL: the control plane is loopback only */
 	size_t max_body;
+	/* Set when a stop will wait no longer: rule delays end at once. */
+	atomic_bool cut_delays;
 };
 
 /* Make resp an empty answer (status 0, no body, no header). */

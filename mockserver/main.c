@@ -44,6 +44,7 @@ static const char usage[] =
 "                     [--log-format text|json] [--journal-limit N]\n"
 "                     [--max-body BYTES] [--threads N]\n"
 "                     [--admin-key KEY] [--max-tenants N]\n"
+"                     [--stop-wait SECONDS]\n"
 "       dm-mockserver check [--] SCENARIO...\n"
 "       dm-mockserver run [-s SCENARIO] [--report FILE.xml] [--json FILE]\n"
 "                         [--timeout SECONDS] [--seed N]\n"
@@ -71,6 +72,8 @@ DEFAULT_SCENARIO ",\n"
 "                         it to clients beyond loopback\n"
 "      --max-tenants N    tenants alive at once, 1 to 100000 "
 "(default 1024)\n"
+"      --stop-wait S      on SIGINT or SIGTERM, wait up to S seconds, 0 to\n"
+"                         3600, for the requests in flight (default 80)\n"
 "  -h, --help             this text\n"
 "  -V, --version          the version\n"
 "\n"
@@ -93,6 +96,7 @@ static const struct option long_opts[] = {
 	{"threads", required_argument, NULL, 't'},
 	{"admin-key", required_argument, NULL, 'k'},
 	{"max-tenants", required_argument, NULL, 'T'},
+	{"stop-wait", required_argument, NULL, 'w'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -145,6 +149,12 @@ static int numeric_option(struct options *o, int c, const char *arg)
 		if (parse_number("--threads", arg, 1, THREADS_MAX, &v) < 0)
 			return -1;
 		o->http.threads = (int)v;
+		return 0;
+	case 'w':
+		if (parse_number("--stop-wait", arg, 0, MS_STOP_WAIT_MAX_S,
+				 &v) < 0)
+			return -1;
+		o->http.stop_wait_s = (int)v;
 		return 0;
 	default:
 		if (parse_number("--max-tenants", arg, 1, TENANTS_MAX, &v) < 0)
@@ -216,7 +226,7 @@ static int apply_option(struct options *o, int c, const char *arg)
 		return -1;
 	case 'h': fputs(usage, stdout); return 1;
 	case 'V': printf("dm-mockserver %s\n", MS_VERSION); return 1;
-	case 'p': case 'S': case 'j': case 'm': case 't': case 'T':
+	case 'p': case 'S': case 'j': case 'm': case 't': case 'T': case 'w':
 		return numeric_option(o, c, arg);
 	default:
 		fputs(usage, stderr);
@@ -230,7 +240,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c, rc;
 
 	*o = (struct options){
-		.http = {"127.0.0.1", 8080, THREADS_DEFAULT},
+		.http = {"127.0.0.1", 8080, THREADS_DEFAULT,
+			 MS_STOP_WAIT_DEFAULT_S},
 		.scenario = ms_scenario_default_path(),
 		.journal_limit = MS_JOURNAL_LIMIT_DEFAULT,
 		.max_body = MS_MAX_BODY_DEFAULT,

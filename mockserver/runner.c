@@ -664,7 +664,8 @@ static int run_served(const struct run_options *o, struct ms_server *srv,
 
 int ms_run_main(int argc, char **argv)
 {
-	struct ms_http_opts http = {"127.0.0.1", 0, RUN_THREADS};
+	struct ms_http_opts http = {"127.0.0.1", 0, RUN_THREADS,
+				    MS_STOP_WAIT_DEFAULT_S};
 	struct ms_scenario_error err;
 	struct ms_scenario_opts sopts;
 	struct ms_server srv = {0};

@@ -23,9 +23,6 @@
 #define BODY_DEADLINE_MS 10000  /* a whole body must come in this time */
 #define STALL_MS 30000          /* a stall without its own delay */
 #define STALL_SLICE_MS 50       /* how often a stall looks for a stop */
-/* The longest a stop waits for the requests in flight: a body's
- * deadline (civetweb may take twice it) and a rule's longest delay. */
-#define DRAIN_MS (2 * BODY_DEADLINE_MS + MS_RULE_DELAY_MAX_MS)
 #define DRAIN_POLL_MS 5
 /* civetweb's own limit (MG_MAX_HEADERS): it drops the headers after. */
 #define MS_REQUEST_HEADERS_MAX 64
@@ -54,6 +51,7 @@ struct ms_http {
 	int nslots;
 	atomic_int handed;         /* slots given to threads so far */
 	atomic_bool stopping;
+	int stop_wait_s;
 };
 
 
@@ -753,6 +751,7 @@ int ms_http_start(struct ms_server *srv, const struct ms_http_opts *opts,
 	if (!h)
 		return -1;
 	h->nslots = opts->threads > 0 ? opts->threads : 1;
+	h->stop_wait_s = opts->stop_wait_s;
 	h->slots = aligned_alloc(_Alignof(struct busy),
 				 (size_t)(h->nslots + 1) * sizeof(struct busy));
 	if (!h->slots) {
@@ -817,8 +816,10 @@ static void *poke(void *arg)
 /*
  * Let the requests in flight finish: none for two looks in a row (one
  * whose head civetweb has just read may not have counted itself at the
- * first), or DRAIN_MS at most. New ones are still served meanwhile,
- * each closing its connection.
+ * first), or stop_wait_s at most; then rule delays are cut short, so
+ * that mg_stop(), which waits for every worker, need not wait for
+ * them. New requests are still served meanwhile, each closing its
+ * connection.
  */
 static int in_flight(struct ms_http *h)
 {
@@ -831,7 +832,7 @@ static int in_flight(struct ms_http *h)
 
 static void drain(struct ms_http *h)
 {
-	int64_t deadline = ms_mono_us() + DRAIN_MS * 1000LL;
+	int64_t deadline = ms_mono_us() + h->stop_wait_s * 1000000LL;
 	struct timespec pause = {0, DRAIN_POLL_MS * 1000000L};
 	int idle = 0;
 
@@ -840,9 +841,12 @@ static void drain(struct ms_http *h)
 		idle = in_flight(h) == 0 ? idle + 1 : 0;
 		nanosleep(&pause, NULL);
 	}
-	if (idle < 2)
-		ms_log(MS_LOG_WARN, "%d requests still in flight after %d s; "
-		       "stopping", in_flight(h), DRAIN_MS / 1000);
+	if (idle < 2) {
+		ms_log(MS_LOG_WARN, "%d requests still in flight after %d s "
+		       "(--stop-wait); stopping without their answers",
+		       in_flight(h), h->stop_wait_s);
+		atomic_store(&h->srv->cut_delays, true);
+	}
 }
 
 

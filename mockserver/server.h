@@ -13,10 +13,17 @@
 #include <stddef.h>
 #include "dispatch.h"
 
+/* How long a stop waits for the requests in flight unless told: a
+ * body's deadline (civetweb may take twice it) and a rule's longest
+ * delay. */
+#define MS_STOP_WAIT_DEFAULT_S 80
+#define MS_STOP_WAIT_MAX_S 3600
+
 struct ms_http_opts {
 	const char *bind;      /* IPv4 address */
 	int port;              /* 0: any free port */
 	int threads;
+	int stop_wait_s;       /* see ms_http_stop() */
 };
 
 struct ms_http;
@@ -29,8 +36,9 @@ int ms_http_start(struct ms_server *srv, const struct ms_http_opts *opts,
 		  struct ms_http **out, char *url, size_t url_len);
 
 /* Finish the requests in flight (new ones are served meanwhile, each
- * closing its connection; a stall ends at once), at most 80 s, then
- * stop and free. */
+ * closing its connection; a stall ends at once) for at most
+ * opts->stop_wait_s; past that, rule delays are cut short and what is
+ * still in flight loses its answer. Then stop and free. */
 void ms_http_stop(struct ms_http *h);
 
 #endif /* MS_SERVER_H */

@@ -1512,6 +1512,50 @@ static void test_hostile_stop_finishes_in_flight(void **state)
 }
 
 
+/*
+ * --stop-wait bounds a stop: a request held by delays that add up to
+ * 240 s is let go after 1 s (its answer lost), and the server exits 0
+ * at once after, rather than when the delays end.
+ */
+static void test_hostile_stop_wait_limit(void **state)
+{
+	static const char rules[] = "["
+		"{\"name\": \"a\", \"delay\": \"PT60S\"},"
+		"{\"name\": \"b\", \"delay\": \"PT60S\"},"
+		"{\"name\": \"c\", \"delay\": \"PT60S\"},"
+		"{\"name\": \"d\", \"delay\": \"PT60S\"}]";
+	static const char slow[] = "GET /t/held/rest/datamanager/1.0/state "
+		"HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	const char *args[] = {"--seed", "1", "--stop-wait", "1", NULL};
+	struct fixture *fx = *state;
+	struct ts_server srv = {0};
+	struct conn held = {.out = slow, .out_len = sizeof(slow) - 1};
+	struct ts_reply r;
+	int64_t start;
+
+	assert_int_equal(ts_server_start(&srv, SCENARIO, args), 0);
+	assert_int_equal(ts_request(fx->curl, &srv, "POST",
+				    "/t/held/__mock/rules", NULL, rules, &r),
+			 0);
+	free(r.body);
+	assert_in_range(r.status, 200, 201);
+	held.fd = connect_local(atoi(strrchr(srv.url, ':') + 1));
+	assert_true(held.fd >= 0);
+	conn_send(&held);
+	assert_int_equal(held.out_len, 0);
+	ts_sleep_ms(200);
+	start = now_ms();
+	assert_int_equal(server_finish(&srv), 0);
+	assert_in_range(now_ms() - start, 900, 3000);
+	held.until_close = true;
+	conn_run(&held, now_ms() + ANSWER_TIMEOUT_MS);
+	close(held.fd);
+	assert_true(held.a.closed);
+	assert_false(held.a.complete);
+	bytes_release(&held.a.data);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1524,6 +1568,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_faults_close),
 		cmocka_unit_test(test_hostile_deep_nesting),
 		cmocka_unit_test(test_hostile_stop_finishes_in_flight),
+		cmocka_unit_test(test_hostile_stop_wait_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

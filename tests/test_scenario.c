@@ -1347,6 +1347,34 @@ static void test_scenario_admin_key_refusals(void **state)
 }
 
 
+/* --stop-wait takes 0 to 3600 seconds, and nothing else (exit 2); at
+ * both ends the server starts, and stops with 0 on SIGTERM when no
+ * request is in flight, even with 3600. */
+static void test_scenario_stop_wait_option(void **state)
+{
+	static const char *const bad[] = {"-1", "3601", "x", "''", "1.5"};
+	static const char *const good[] = {"0", "3600"};
+	char cmd[PATH_MAX + 128], out[4096];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "timeout 5 %s -p 0 --stop-wait %s "
+			 "2>&1 </dev/null", server_bin(), bad[i]);
+		if (run_cmd(cmd, out, sizeof(out)) != 2)
+			fail_msg("--stop-wait %s was taken: %s", bad[i], out);
+		assert_non_null(strstr(out, "--stop-wait"));
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "timeout --preserve-status 1 %s "
+			 "-p 0 --stop-wait %s 2>&1 </dev/null", server_bin(),
+			 good[i]);
+		if (run_cmd(cmd, out, sizeof(out)) != 0)
+			fail_msg("--stop-wait %s: %s", good[i], out);
+		assert_non_null(strstr(out, "listening on"));
+	}
+}
+
+
 /* `check --help` explains itself rather than look for a file of that
  * name; `check` alone is misuse. */
 static void test_scenario_check_command_help(void **state)
@@ -1853,6 +1881,7 @@ int main(void)
 			test_scenario_check_command_refuses_invalid_utf8),
 		cmocka_unit_test(test_scenario_check_command_help),
 		cmocka_unit_test(test_scenario_admin_key_refusals),
+		cmocka_unit_test(test_scenario_stop_wait_option),
 		cmocka_unit_test(test_scenario_error_format),
 		cmocka_unit_test(test_scenario_error_format_controls),
 	};
