@@ -69,6 +69,7 @@ struct framing {
 	int lengths;              /* Content-Length headers */
 	int hosts;                /* Host headers */
 	bool transfer_encoding;   /* a Transfer-Encoding header came */
+	bool expect_continue;     /* Expect: 100-continue */
 	const char *connection;   /* the first Connection header, or NULL */
 };
 
@@ -138,6 +139,11 @@ static enum body_read read_body(struct mg_connection *conn,
 		return BODY_OK;
 	if (!(buf = malloc(cap + 1)))
 		return BODY_NO_MEMORY;
+	/* A client that asked waits for this before it sends the body
+	 * (civetweb sends one only for files and CGI). */
+	if (fr->expect_continue && ri->http_version &&
+	    strcmp(ri->http_version, "1.1") == 0)
+		mg_write(conn, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	deadline = ms_mono_us() + BODY_DEADLINE_MS * 1000LL;
 	while (rc == BODY_OK && !(sized && n == cap)) {
 		if (n == cap && (cap > max || body_grow(&buf, &cap, max) < 0)) {
@@ -152,8 +158,10 @@ static enum body_read read_body(struct mg_connection *conn,
 		if (ms_mono_us() > deadline)
 			rc = BODY_SLOW;
 	}
+	/* Short of its length: civetweb's read ends with 0 bytes both
+	 * when the client closes and when its wait for more runs out. */
 	if (rc == BODY_OK && sized && n < cap)
-		rc = BODY_SHORT;
+		rc = read_failed(true, deadline);
 	if (rc == BODY_OK && n > max)
 		rc = BODY_TOO_LARGE;
 	if (rc != BODY_OK) {
@@ -513,7 +521,7 @@ static bool length_ok(const char *v)
 static void read_framing(const struct mg_request_info *ri,
 			 struct framing *fr)
 {
-	*fr = (struct framing){NULL, 0, 0, false, NULL};
+	*fr = (struct framing){NULL, 0, 0, false, false, NULL};
 	for (int i = 0; i < ri->num_headers; i++) {
 		const char *name = ri->http_headers[i].name;
 		const char *v = ri->http_headers[i].value;
@@ -529,6 +537,10 @@ static void read_framing(const struct mg_request_info *ri,
 			fr->transfer_encoding = true;
 		} else if ((*name | 0x20) == 'h') {
 			fr->hosts += strcasecmp(name, "Host") == 0;
+		} else if ((*name | 0x20) == 'e') {
+			if (strcasecmp(name, "Expect") == 0 &&
+			    strcasecmp(v, "100-continue") == 0)
+				fr->expect_continue = true;
 		} else if ((*name | 0x20) != 'c') {
 			continue;
 		} else if (strcasecmp(name, "Content-Length") == 0) {
