@@ -647,7 +647,7 @@ static int on_request(struct mg_connection *conn)
 	closing = answer_closes(&resp) ||
 		  (resp.fault && resp.fault != MS_FAULT_EMPTY);
 	/* Once a stop is asked, no connection waits for another request. */
-	if (atomic_load(&h->stopping)) {
+	if (!closing && atomic_load(&h->stopping)) {
 		ms_reply_header(&resp, "Connection", "close");
 		closing = true;
 	}

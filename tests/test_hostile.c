@@ -301,6 +301,7 @@ struct answer {
 	int status;             /* 0 when there is no status line */
 	char reason[64];        /* X-Mock-Reason, "" when absent */
 	bool has_allow;
+	int connections;        /* Connection headers */
 	char date[64];          /* the Date header, "" when absent */
 	bool head_only;         /* the answer to HEAD: no body may come */
 	size_t head_len;
@@ -351,6 +352,7 @@ static void parse_head(struct answer *a, size_t head_len)
 	a->reason[0] = '\0';
 	a->date[0] = '\0';
 	a->has_allow = false;
+	a->connections = 0;
 	if (sscanf(a->data.buf, "HTTP/%*d.%*d %3d", &a->status) != 1)
 		a->status = 0;
 	while (line < end - 2) {
@@ -366,6 +368,8 @@ static void parse_head(struct answer *a, size_t head_len)
 		header_is(line, len, "Date", a->date, sizeof(a->date));
 		if (header_is(line, len, "Allow", value, sizeof(value)))
 			a->has_allow = true;
+		if (header_is(line, len, "Connection", value, sizeof(value)))
+			a->connections++;
 		line = eol + 2;
 	}
 }
@@ -622,6 +626,8 @@ static void check_invariants(const struct answer *a, struct bytes *why)
 		bytes_adds(why, "; an error without X-Mock-Reason");
 	if (a->status == 405 && !a->has_allow)
 		bytes_adds(why, "; a 405 without Allow");
+	if (a->connections > 1)
+		bytes_adds(why, "; Connection given twice");
 	if (a->head_only) {
 		if (body)
 			bytes_adds(why, "; a body on the answer to HEAD");
@@ -1469,12 +1475,17 @@ static void test_hostile_stop_finishes_in_flight(void **state)
 		"{\"path\": \"/x\"}, \"fault\": \"stall\"}";
 	static const char stall[] = "GET /t/mute/x HTTP/1.1\r\n"
 		"Host: 127.0.0.1\r\n\r\n";
+	static const char twice[] = "POST /__mock/clock HTTP/1.1\r\n"
+		"Host: 127.0.0.1\r\nContent-Length: 2\r\n"
+		"Content-Length: 2\r\n\r\n{}";
 	const char *args[] = {"--seed", "1", NULL};
 	struct fixture *fx = *state;
 	struct ts_server srv = {0};
 	struct conn delayed = {.out = slow, .out_len = sizeof(slow) - 1};
 	struct conn body = {.out = half, .out_len = sizeof(half) - 1};
 	struct conn mute = {.out = stall, .out_len = sizeof(stall) - 1};
+	struct conn late = {.out = twice, .out_len = sizeof(twice) - 1};
+	struct bytes why = {0};
 	struct ts_reply r;
 	int port;
 
@@ -1501,6 +1512,16 @@ static void test_hostile_stop_finishes_in_flight(void **state)
 	ts_sleep_ms(300);
 	kill(srv.pid, SIGTERM);
 	ts_sleep_ms(300);
+	/* A refusal that closes anyway, made while the stop waits: one
+	 * Connection header, not one more for the stop. */
+	late.fd = connect_local(port);
+	assert_true(late.fd >= 0);
+	conn_run(&late, now_ms() + ANSWER_TIMEOUT_MS);
+	close(late.fd);
+	assert_int_equal(late.a.status, 400);
+	bytes_adds(&why, "");
+	check_invariants(&late.a, &why);
+	assert_string_equal(why.buf, "");
 	body.out = "{}";
 	body.out_len = 2;
 	conn_run(&delayed, now_ms() + ANSWER_TIMEOUT_MS);
@@ -1519,6 +1540,8 @@ static void test_hostile_stop_finishes_in_flight(void **state)
 	assert_string_equal(body.a.reason, "validation_failed");
 	assert_int_equal(server_finish(&srv), 0);
 	close(mute.fd);
+	bytes_release(&late.a.data);
+	bytes_release(&why);
 	bytes_release(&delayed.a.data);
 	bytes_release(&body.a.data);
 }
