@@ -267,6 +267,10 @@ static int v_workspace(struct check *ck, const cJSON *v)
 		return scn_fail(ck, "expected a workspace id: 1 to %d "
 				"characters of A-Z a-z 0-9 . _ -",
 				WORKSPACE_ID_MAX);
+	/* A gateway path could not name it: dot segments are refused. */
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return scn_fail(ck, "expected a workspace id, not . or .., "
+				"which a gateway path cannot hold");
 	return 0;
 }
 

@@ -1794,6 +1794,29 @@ static void test_scenario_checks_round_trip(void **state)
 }
 
 
+/* A workspace id of "." or ".." fits the characters, but no gateway
+ * path could name it (dot segments are refused): refused here. */
+static void test_scenario_workspace_dot_segments(void **state)
+{
+	static const struct want dot = {
+		"ws-dot.json", 1, 26, "site.workspaceId", "not . or .."
+	};
+	static const struct want dots = {
+		"ws-dots.json", 1, 26, "site.workspaceId", "not . or .."
+	};
+	cJSON *doc;
+
+	(void)state;
+	expect_refused("ws-dot.json", "{\"site\": {\"workspaceId\": \".\"}}\n",
+		       &dot);
+	expect_refused("ws-dots.json",
+		       "{\"site\": {\"workspaceId\": \"..\"}}\n", &dots);
+	doc = expect_loaded("ws-three.json",
+			    "{\"site\": {\"workspaceId\": \"...\"}}\n");
+	cJSON_Delete(doc);
+}
+
+
 static void test_scenario_error_format(void **state)
 {
 	struct ms_scenario_error err = {
@@ -1882,6 +1905,7 @@ int main(void)
 		cmocka_unit_test(test_scenario_check_command_help),
 		cmocka_unit_test(test_scenario_admin_key_refusals),
 		cmocka_unit_test(test_scenario_stop_wait_option),
+		cmocka_unit_test(test_scenario_workspace_dot_segments),
 		cmocka_unit_test(test_scenario_error_format),
 		cmocka_unit_test(test_scenario_error_format_controls),
 	};
