@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -221,10 +222,33 @@ static bool answer_closes(const struct ms_response *resp)
 }
 
 
+/* Does a Connection header's value, a comma-separated list, name the
+ * option (in any case)? */
+static bool has_option(const char *list, const char *option)
+{
+	size_t n = strlen(option);
+
+	for (const char *p = list; *p;) {
+		size_t len, end;
+
+		p += strspn(p, " \t,");
+		len = strcspn(p, ",");
+		for (end = len; end > 0 && (p[end - 1] == ' ' ||
+					    p[end - 1] == '\t'); end--)
+			;
+		if (end == n && strncasecmp(p, option, n) == 0)
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+
 /* Would civetweb keep this connection open after the answer? Its own
  * rule (should_keep_alive): the request's Connection header (c, may be
- * NULL), else HTTP/1.1. Our answer says the same, since we write it
- * whole. */
+ * NULL) naming keep-alive, else HTTP/1.1; and ours: no close asked by
+ * the answer or (on_request sees to it) by the request. Our answer
+ * says the same, since we write it whole. */
 static bool keeps_alive(const struct mg_connection *conn,
 			const struct ms_response *resp, const char *c)
 {
@@ -233,7 +257,7 @@ static bool keeps_alive(const struct mg_connection *conn,
 	if (answer_closes(resp))
 		return false;
 	if (c)
-		return strcasestr(c, "keep-alive") != NULL;
+		return has_option(c, "keep-alive") && !has_option(c, "close");
 	return ri->http_version && strcmp(ri->http_version, "1.1") == 0;
 }
 
@@ -351,8 +375,11 @@ static void head_text(struct mg_connection *conn,
 		put_header(o, resp->headers[i].name,
 			   strlen(resp->headers[i].name),
 			   resp->headers[i].value);
-	put_header(o, MS_LIT("Connection"),
-		   keeps_alive(conn, resp, connection) ? "keep-alive" : NULL);
+	/* Said either way: a client must know the connection ends. */
+	if (keeps_alive(conn, resp, connection))
+		put_header(o, MS_LIT("Connection"), "keep-alive");
+	else if (!answer_closes(resp))
+		put_header(o, MS_LIT("Connection"), "close");
 	put(o, "\r\n", 2);
 }
 
@@ -646,6 +673,9 @@ static int on_request(struct mg_connection *conn)
 	 * before civetweb writes the fault's head, so that it says so). */
 	closing = answer_closes(&resp) ||
 		  (resp.fault && resp.fault != MS_FAULT_EMPTY);
+	/* "keep-alive, close": civetweb would keep it, seeing keep-alive. */
+	if (fr.connection && has_option(fr.connection, "close"))
+		closing = true;
 	/* Once a stop is asked, no connection waits for another request. */
 	if (!closing && atomic_load(&h->stopping)) {
 		ms_reply_header(&resp, "Connection", "close");
