@@ -126,6 +126,12 @@ static int reports_writable(const struct run_options *o)
 {
 	const char *paths[] = {o->report_xml, o->report_json};
 
+	if (paths[0] && paths[1] && strcmp(paths[0], paths[1]) == 0) {
+		fprintf(stderr, "dm-mockserver run: --report and --json both "
+			"name '%s'; one would write over the other\n",
+			paths[0]);
+		return -1;
+	}
 	for (size_t i = 0; i < 2; i++) {
 		bool existed = paths[i] && access(paths[i], F_OK) == 0;
 		FILE *f = paths[i] ? fopen(paths[i], "a") : NULL;

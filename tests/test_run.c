@@ -530,6 +530,20 @@ static void test_run_invalid_scenario_no_report(void **state)
 }
 
 
+/* --report and --json naming one file: refused before the client runs
+ * (exit 2), rather than one report written over the other. */
+static void test_run_same_report_twice(void **state)
+{
+	struct run *r = *state;
+	const char *same[] = {"run", "--report", r->xml, "--json", r->xml,
+		"--", "true", NULL};
+
+	unlink(r->xml);
+	assert_int_equal(spawn(same, r->log), 2);
+	assert_int_equal(access(r->xml, F_OK), -1);
+}
+
+
 #define RUN_TEST(fn) \
 	cmocka_unit_test_setup_teardown(fn, run_setup, run_teardown)
 
@@ -554,6 +568,7 @@ int main(void)
 		RUN_TEST(test_run_without_client),
 		RUN_TEST(test_run_invalid_scenario),
 		RUN_TEST(test_run_invalid_scenario_no_report),
+		RUN_TEST(test_run_same_report_twice),
 	};
 
 	return cmocka_run_group_tests_name("run", tests, NULL, NULL);
