@@ -568,8 +568,8 @@ static void rule_delay(struct ms_call *call, int64_t ms)
 	call->looked_up = false;   /* the token may be gone by now */
 	while ((left = end - ms_mono_us()) > 0 &&
 	       !atomic_load(&call->srv->cut_delays)) {
-		int64_t us = left < DELAY_SLICE_MS * 1000 ? left
-							 : DELAY_SLICE_MS * 1000;
+		int64_t us = left < DELAY_SLICE_MS * 1000
+				     ? left : DELAY_SLICE_MS * 1000;
 		struct timespec ts = {0, (long)us * 1000L};
 		nanosleep(&ts, NULL);
 	}
