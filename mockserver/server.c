@@ -72,6 +72,7 @@ struct framing {
 	bool transfer_encoding;   /* a Transfer-Encoding header came */
 	bool expect_continue;     /* Expect: 100-continue */
 	const char *connection;   /* the first Connection header, or NULL */
+	bool close_asked;         /* any Connection header names close */
 };
 
 
@@ -548,7 +549,7 @@ static bool length_ok(const char *v)
 static void read_framing(const struct mg_request_info *ri,
 			 struct framing *fr)
 {
-	*fr = (struct framing){NULL, 0, 0, false, false, NULL};
+	*fr = (struct framing){NULL, 0, 0, false, false, NULL, false};
 	for (int i = 0; i < ri->num_headers; i++) {
 		const char *name = ri->http_headers[i].name;
 		const char *v = ri->http_headers[i].value;
@@ -575,13 +576,20 @@ static void read_framing(const struct mg_request_info *ri,
 				fr->refusal = "Content-Length must be given "
 					      "once, as digits only";
 		} else if (strcasecmp(name, "Connection") == 0) {
+			/* civetweb reads the first; the lines are one
+			 * list, and a close anywhere in it closes. */
 			if (!fr->connection)
 				fr->connection = v;
+			if (has_option(v, "close"))
+				fr->close_asked = true;
 		}
 	}
 	if (fr->lengths && fr->transfer_encoding)
 		fr->refusal = "Content-Length and Transfer-Encoding must not "
 			      "come together";
+	if (fr->transfer_encoding && ri->http_version &&
+	    strcmp(ri->http_version, "1.1") != 0)
+		fr->refusal = "Transfer-Encoding needs HTTP/1.1";
 	if (ri->num_headers >= MS_REQUEST_HEADERS_MAX)
 		fr->refusal = "A request may carry at most 63 headers";
 	else if (!head_well_formed(ri))
@@ -673,9 +681,12 @@ static int on_request(struct mg_connection *conn)
 	 * before civetweb writes the fault's head, so that it says so). */
 	closing = answer_closes(&resp) ||
 		  (resp.fault && resp.fault != MS_FAULT_EMPTY);
-	/* "keep-alive, close": civetweb would keep it, seeing keep-alive. */
-	if (fr.connection && has_option(fr.connection, "close"))
+	/* "keep-alive, close", or the two on two lines: civetweb would keep
+	 * it, seeing keep-alive first. */
+	if (fr.close_asked && !closing) {
+		ms_reply_header(&resp, "Connection", "close");
 		closing = true;
+	}
 	/* Once a stop is asked, no connection waits for another request. */
 	if (!closing && atomic_load(&h->stopping)) {
 		ms_reply_header(&resp, "Connection", "close");
