@@ -418,7 +418,7 @@ static int serve(const struct options *o, cJSON *doc)
 		return 1;
 	}
 	if (o->ready_file && write_ready_file(o->ready_file, url) < 0) {
-		ms_http_stop(http);
+		ms_http_stop(http, NULL);
 		ms_registry_release(&srv.registry);
 		return 1;
 	}
@@ -426,7 +426,7 @@ static int serve(const struct options *o, cJSON *doc)
 	fflush(stdout);
 	print_summary(&srv.registry.template.state, doc);
 	wait_for_stop(&set);
-	ms_http_stop(http);
+	ms_http_stop(http, &set);
 	ms_registry_release(&srv.registry);
 	ms_log(MS_LOG_INFO, "stopped");
 	return 0;

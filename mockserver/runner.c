@@ -712,7 +712,7 @@ int ms_run_main(int argc, char **argv)
 			     MS_JOURNAL_LIMIT_DEFAULT) == 0) {
 		if (ms_http_start(&srv, &http, &h, url, sizeof(url)) == 0) {
 			rc = run_served(&o, &srv, url, &stop, suite);
-			ms_http_stop(h);
+			ms_http_stop(h, &stop);
 		}
 		ms_registry_release(&srv.registry);
 	}

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <civetweb.h>
 #include "handlers.h"
@@ -639,7 +640,7 @@ static int on_request(struct mg_connection *conn)
 	bool dispatched = false;
 	struct framing fr;
 	enum body_read rc;
-	bool closing;
+	bool closing, unsent = false;
 
 	if (!busy)             /* a thread civetweb did not announce */
 		busy = &h->slots[h->nslots];
@@ -698,17 +699,18 @@ static int on_request(struct mg_connection *conn)
 		write_fault(conn, &resp, strcmp(req.method, "HEAD") == 0,
 			    &h->stopping);
 	} else {
-		write_response(conn, &resp, fr.connection,
-			       strcmp(req.method, "HEAD") == 0);
+		unsent = write_response(conn, &resp, fr.connection,
+					strcmp(req.method, "HEAD") == 0) < 0;
 		if (closing)
 			force_close(conn);
 	}
 	if (ms_log_enabled(MS_LOG_INFO))
-		ms_log(MS_LOG_INFO, "%s %s %d %s%s%s %lldus", req.method,
+		ms_log(MS_LOG_INFO, "%s %s %d %s%s%s %lldus%s", req.method,
 		       req.path, resp.status, resp.reason ? resp.reason : "-",
 		       resp.fault ? " fault=" : "",
 		       resp.fault ? ms_fault_name(resp.fault) : "",
-		       (long long)(ms_mono_us() - started));
+		       (long long)(ms_mono_us() - started),
+		       unsent ? " (not sent)" : "");
 	ms_response_release(&resp);
 	free(body);
 	atomic_fetch_sub(&busy->n, 1);
@@ -883,32 +885,36 @@ static int in_flight(struct ms_http *h)
 	return n;
 }
 
-static void drain(struct ms_http *h)
+static void drain(struct ms_http *h, const sigset_t *interrupt)
 {
 	int64_t deadline = ms_mono_us() + h->stop_wait_s * 1000000LL;
 	struct timespec pause = {0, DRAIN_POLL_MS * 1000000L};
+	bool again = false;
 	int idle = 0;
 
 	atomic_store(&h->stopping, true);
-	while (idle < 2 && ms_mono_us() < deadline) {
+	while (idle < 2 && !again && ms_mono_us() < deadline) {
 		idle = in_flight(h) == 0 ? idle + 1 : 0;
-		nanosleep(&pause, NULL);
+		if (interrupt)
+			again = sigtimedwait(interrupt, NULL, &pause) > 0;
+		else
+			nanosleep(&pause, NULL);
 	}
 	if (idle < 2) {
-		ms_log(MS_LOG_WARN, "%d requests still in flight after %d s "
-		       "(--stop-wait); stopping without their answers",
-		       in_flight(h), h->stop_wait_s);
+		ms_log(MS_LOG_WARN, "stopping with requests in flight (%d), "
+		       "without their answers: %s", in_flight(h),
+		       again ? "a second signal" : "--stop-wait ran out");
 		atomic_store(&h->srv->cut_delays, true);
 	}
 }
 
 
-void ms_http_stop(struct ms_http *h)
+void ms_http_stop(struct ms_http *h, const sigset_t *interrupt)
 {
 	pthread_t t;
 	bool poking;
 
-	drain(h);
+	drain(h, interrupt);
 	poking = pthread_create(&t, NULL, poke, h) == 0;
 	mg_stop(h->ctx);
 	if (poking)

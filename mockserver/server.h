@@ -10,6 +10,7 @@
 #ifndef MS_SERVER_H
 #define MS_SERVER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include "dispatch.h"
 
@@ -37,8 +38,9 @@ int ms_http_start(struct ms_server *srv, const struct ms_http_opts *opts,
 
 /* Finish the requests in flight (new ones are served meanwhile, each
  * closing its connection; a stall ends at once) for at most
- * opts->stop_wait_s; past that, rule delays are cut short and what is
- * still in flight loses its answer. Then stop and free. */
-void ms_http_stop(struct ms_http *h);
+ * opts->stop_wait_s, or until a signal of interrupt (may be NULL; the
+ * caller blocks them) comes; then rule delays are cut short and what
+ * is still in flight loses its answer. Then stop and free. */
+void ms_http_stop(struct ms_http *h, const sigset_t *interrupt);
 
 #endif /* MS_SERVER_H */

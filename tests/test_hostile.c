@@ -1635,6 +1635,64 @@ static void test_hostile_expect_continue(void **state)
 }
 
 
+/*
+ * A second signal ends the wait of a stop at once: a request held by a
+ * 60 s delay (within --stop-wait's 80) loses its answer, the server
+ * exits 0 within a second, and its log says why, marking the answer it
+ * could not send.
+ */
+static void test_hostile_second_signal(void **state)
+{
+	static const char rule[] = "{\"name\": \"long\", \"match\": "
+		"{\"path\": \"/rest/**\"}, \"delay\": \"PT60S\"}";
+	static const char slow[] = "GET /t/again/rest/datamanager/1.0/state "
+		"HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	const char *args[] = {"--seed", "1", NULL};
+	struct fixture *fx = *state;
+	struct ts_server srv = {0};
+	struct conn held = {.out = slow, .out_len = sizeof(slow) - 1};
+	struct ts_reply r;
+	char log[16384] = "";
+	int status = -1;
+	int64_t start;
+	FILE *f;
+
+	assert_int_equal(ts_server_start(&srv, SCENARIO, args), 0);
+	assert_int_equal(ts_request(fx->curl, &srv, "POST",
+				    "/t/again/__mock/rules", NULL, rule, &r),
+			 0);
+	free(r.body);
+	assert_in_range(r.status, 200, 201);
+	held.fd = connect_local(atoi(strrchr(srv.url, ':') + 1));
+	assert_true(held.fd >= 0);
+	conn_send(&held);
+	ts_sleep_ms(200);
+	kill(srv.pid, SIGTERM);
+	ts_sleep_ms(300);
+	start = now_ms();
+	kill(srv.pid, SIGINT);
+	for (int i = 0; i < 500 && waitpid(srv.pid, &status, WNOHANG) == 0;
+	     i++)
+		ts_sleep_ms(10);
+	assert_in_range(now_ms() - start, 0, 1000);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	srv.pid = 0;
+	f = fopen(srv.log, "r");
+	assert_non_null(f);
+	log[fread(log, 1, sizeof(log) - 1, f)] = '\0';
+	fclose(f);
+	ts_server_stop(&srv, 0);
+	if (!strstr(log, "a second signal") || !strstr(log, "(not sent)"))
+		fail_msg("the log does not say why, or which answer was "
+			 "lost:\n%s", log);
+	held.until_close = true;
+	conn_run(&held, now_ms() + ANSWER_TIMEOUT_MS);
+	close(held.fd);
+	assert_false(held.a.complete);
+	bytes_release(&held.a.data);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1649,6 +1707,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_deep_nesting),
 		cmocka_unit_test(test_hostile_stop_finishes_in_flight),
 		cmocka_unit_test(test_hostile_stop_wait_limit),
+		cmocka_unit_test(test_hostile_second_signal),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
