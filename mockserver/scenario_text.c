@@ -18,10 +18,13 @@
 #include "text.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 
 /* ---- Where a value sits in the source text ------------------------------ */
@@ -317,13 +320,29 @@ static int grow(char **buf, size_t *cap)
 int scn_read_text(const char *file, char **text, size_t *len, char *why,
 		  size_t whylen)
 {
-	FILE *f = fopen(file, "rb");
+	/* Not blocking in open(): a FIFO would wait there for a writer. */
+	int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
 	int rc = -1;
+	FILE *f;
 
-	if (!f) {
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		scn_errno_text(errno, why, whylen);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* A FIFO, a device or a folder could hang the read or never end. */
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if (!(f = fdopen(fd, "rb"))) {
+		scn_errno_text(errno, why, whylen);
+		close(fd);
 		return -1;
 	}
 	while (!feof(f) && !ferror(f)) {

@@ -13,6 +13,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -1817,6 +1818,25 @@ static void test_scenario_workspace_dot_segments(void **state)
 }
 
 
+/* A scenario or an include that is no regular file (a FIFO would block
+ * the read until a writer came; a folder never reads) is refused. */
+static void test_scenario_not_a_regular_file(void **state)
+{
+	static const struct want fifo = {
+		"fifo-top.json", 1, 14, "include[0]", "not a regular file"
+	};
+	char path[PATH_MAX];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/a.fifo", tmpdir);
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	expect_refused("fifo-top.json", "{\"include\": [\"a.fifo\"]}\n",
+		       &fifo);
+	unlink(path);
+}
+
+
 static void test_scenario_error_format(void **state)
 {
 	struct ms_scenario_error err = {
@@ -1906,6 +1926,7 @@ int main(void)
 		cmocka_unit_test(test_scenario_admin_key_refusals),
 		cmocka_unit_test(test_scenario_stop_wait_option),
 		cmocka_unit_test(test_scenario_workspace_dot_segments),
+		cmocka_unit_test(test_scenario_not_a_regular_file),
 		cmocka_unit_test(test_scenario_error_format),
 		cmocka_unit_test(test_scenario_error_format_controls),
 	};
