@@ -112,11 +112,19 @@ static void do_set_role(struct ms_state *st, const cJSON *arg)
 }
 
 
+/* Un-initialized, a site has no initializer and no time of it, as one
+ * never initialized (the state document allows them only with
+ * initialized true). */
 static void do_set_initialized(struct ms_state *st, const cJSON *arg)
 {
 	st->initialized = cJSON_IsTrue(arg);
 	if (st->initialized && st->initialized_at == MS_NEVER)
 		st->initialized_at = vclock_now(&st->clock);
+	if (!st->initialized) {
+		st->initialized_at = MS_NEVER;
+		free(st->initialized_by);
+		st->initialized_by = NULL;
+	}
 }
 
 
