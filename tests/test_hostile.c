@@ -1547,6 +1547,27 @@ static void test_hostile_stop_finishes_in_flight(void **state)
 }
 
 
+/* Start srv with args, give the tenant of rules_path (".../__mock/rules")
+ * the rules, and send held's request, which they hold in a delay. */
+static void start_held(struct fixture *fx, struct ts_server *srv,
+		       const char **args, const char *rules_path,
+		       const char *rules, struct conn *held)
+{
+	struct ts_reply r;
+
+	assert_int_equal(ts_server_start(srv, SCENARIO, args), 0);
+	assert_int_equal(ts_request(fx->curl, srv, "POST", rules_path, NULL,
+				    rules, &r), 0);
+	free(r.body);
+	assert_in_range(r.status, 200, 201);
+	held->fd = connect_local(atoi(strrchr(srv->url, ':') + 1));
+	assert_true(held->fd >= 0);
+	conn_send(held);
+	assert_int_equal(held->out_len, 0);
+	ts_sleep_ms(200);
+}
+
+
 /*
  * --stop-wait bounds a stop: a request held by delays that add up to
  * 240 s is let go after 1 s (its answer lost), and the server exits 0
@@ -1565,20 +1586,9 @@ static void test_hostile_stop_wait_limit(void **state)
 	struct fixture *fx = *state;
 	struct ts_server srv = {0};
 	struct conn held = {.out = slow, .out_len = sizeof(slow) - 1};
-	struct ts_reply r;
 	int64_t start;
 
-	assert_int_equal(ts_server_start(&srv, SCENARIO, args), 0);
-	assert_int_equal(ts_request(fx->curl, &srv, "POST",
-				    "/t/held/__mock/rules", NULL, rules, &r),
-			 0);
-	free(r.body);
-	assert_in_range(r.status, 200, 201);
-	held.fd = connect_local(atoi(strrchr(srv.url, ':') + 1));
-	assert_true(held.fd >= 0);
-	conn_send(&held);
-	assert_int_equal(held.out_len, 0);
-	ts_sleep_ms(200);
+	start_held(fx, &srv, args, "/t/held/__mock/rules", rules, &held);
 	start = now_ms();
 	assert_int_equal(server_finish(&srv), 0);
 	assert_in_range(now_ms() - start, 900, 3000);
@@ -1651,22 +1661,12 @@ static void test_hostile_second_signal(void **state)
 	struct fixture *fx = *state;
 	struct ts_server srv = {0};
 	struct conn held = {.out = slow, .out_len = sizeof(slow) - 1};
-	struct ts_reply r;
 	char log[16384] = "";
 	int status = -1;
 	int64_t start;
 	FILE *f;
 
-	assert_int_equal(ts_server_start(&srv, SCENARIO, args), 0);
-	assert_int_equal(ts_request(fx->curl, &srv, "POST",
-				    "/t/again/__mock/rules", NULL, rule, &r),
-			 0);
-	free(r.body);
-	assert_in_range(r.status, 200, 201);
-	held.fd = connect_local(atoi(strrchr(srv.url, ':') + 1));
-	assert_true(held.fd >= 0);
-	conn_send(&held);
-	ts_sleep_ms(200);
+	start_held(fx, &srv, args, "/t/again/__mock/rules", rule, &held);
 	kill(srv.pid, SIGTERM);
 	ts_sleep_ms(300);
 	start = now_ms();
