@@ -205,11 +205,12 @@ static int v_delay(struct check *ck, const cJSON *v)
 {
 	struct ms_period p;
 
+	/* Zero would read as no delay: a stall would keep its 30 s. */
 	if (cJSON_IsString(v) && !ms_period_parse(v->valuestring, &p) &&
-	    p.months == 0 && p.ms >= 0 && p.ms <= MS_RULE_DELAY_MAX_MS)
+	    p.months == 0 && p.ms > 0 && p.ms <= MS_RULE_DELAY_MAX_MS)
 		return 0;
-	return scn_fail(ck, "expected a delay: an ISO-8601 period of at most "
-			"%g seconds, like PT0.2S or PT2S",
+	return scn_fail(ck, "expected a delay: an ISO-8601 period longer than "
+			"zero and of at most %g seconds, like PT0.2S or PT2S",
 			MS_RULE_DELAY_MAX_MS / 1000.0);
 }
 
