@@ -358,30 +358,20 @@ static int v_rule_match(struct check *ck, const cJSON *v)
 
 
 /*
- * A rule does something, and cannot both answer and break. A rule that
- * only delays must delay: one that does nothing would also dump as a
- * rule without respond, delay or fault (ms_rule_to_json leaves out a
- * zero delay), which would not load back.
+ * A rule does something (a delay is never zero, see v_delay), and
+ * cannot both answer and break.
  */
 static int rule_post(struct check *ck, const cJSON *r)
 {
-	const cJSON *delay = cJSON_GetObjectItemCaseSensitive(r, "delay");
 	bool respond = scn_has(r, "respond"), fault = scn_has(r, "fault");
-	struct ms_period p = { 0, 0 };
 
 	if (respond && fault)
 		return scn_fail_key(ck, "fault", "a rule that responds cannot "
 				    "also fault; give respond or fault, not "
 				    "both");
-	if (respond || fault)
-		return 0;
-	if (!delay)
+	if (!respond && !fault && !scn_has(r, "delay"))
 		return scn_fail(ck, "a rule must respond, delay or fault: "
 				"expected respond, delay or fault");
-	ms_period_parse(delay->valuestring, &p);
-	if (p.ms == 0)
-		return scn_fail_key(ck, "delay", "a rule that only delays "
-				    "needs a delay longer than zero");
 	return 0;
 }
 

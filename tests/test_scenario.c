@@ -769,8 +769,7 @@ static void test_scenario_rule_refusals(void **state)
 		  "  {\"name\": \"a\", \"delay\": \"PT0S\"}\n"
 		  "]}\n",
 		  { "r-delay0.json", 2, 26, "rules[0].delay",
-		    "a rule that only delays needs a delay longer than "
-		    "zero" } },
+		    "longer than zero" } },
 		{ "{\"rules\": [\n"
 		  "  {\"name\": \"a\", \"fault\": \"boom\"}\n"
 		  "]}\n",
