@@ -73,7 +73,8 @@ struct framing {
 	bool transfer_encoding;   /* a Transfer-Encoding header came */
 	bool expect_continue;     /* Expect: 100-continue */
 	const char *connection;   /* the first Connection header, or NULL */
-	bool close_asked;         /* any Connection header names close */
+	bool close_asked;         /* a Connection header names close or
+				   * upgrade (civetweb then closes) */
 };
 
 
@@ -578,10 +579,12 @@ static void read_framing(const struct mg_request_info *ri,
 					      "once, as digits only";
 		} else if (strcasecmp(name, "Connection") == 0) {
 			/* civetweb reads the first; the lines are one
-			 * list, and a close anywhere in it closes. */
+			 * list, and a close anywhere in it closes. With
+			 * upgrade, civetweb closes whatever else it says
+			 * (the mock upgrades to nothing). */
 			if (!fr->connection)
 				fr->connection = v;
-			if (has_option(v, "close"))
+			if (has_option(v, "close") || has_option(v, "upgrade"))
 				fr->close_asked = true;
 		}
 	}
@@ -901,9 +904,13 @@ static void drain(struct ms_http *h, const sigset_t *interrupt)
 			nanosleep(&pause, NULL);
 	}
 	if (idle < 2) {
-		ms_log(MS_LOG_WARN, "stopping with requests in flight (%d), "
-		       "without their answers: %s", in_flight(h),
-		       again ? "a second signal" : "--stop-wait ran out");
+		int left = in_flight(h);
+
+		if (left > 0)
+			ms_log(MS_LOG_WARN, "stopping with requests in flight "
+			       "(%d), without their answers: %s", left,
+			       again ? "a second signal"
+				     : "--stop-wait ran out");
 		atomic_store(&h->srv->cut_delays, true);
 	}
 }

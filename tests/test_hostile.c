@@ -1693,6 +1693,41 @@ static void test_hostile_second_signal(void **state)
 }
 
 
+/*
+ * civetweb closes a connection whose Connection header names upgrade,
+ * keep-alive beside it or not (the mock upgrades to nothing): the answer
+ * must say close, so that a client does not send the next request on a
+ * socket about to end.
+ */
+static void test_hostile_connection_upgrade_closes(void **state)
+{
+	static const char *const heads[] = {
+		"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		"Connection: keep-alive, Upgrade\r\n\r\n",
+		"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		"Connection: Upgrade\r\nConnection: keep-alive\r\n\r\n",
+	};
+	struct fixture *fx = *state;
+
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		struct conn c = {.out = heads[i], .out_len = strlen(heads[i]),
+				 .until_close = true};
+
+		c.fd = connect_local(fx->port);
+		assert_true(c.fd >= 0);
+		conn_run(&c, now_ms() + ANSWER_TIMEOUT_MS);
+		close(c.fd);
+		assert_int_equal(c.a.status, 200);
+		if (!c.a.closed || !memmem(c.a.data.buf, c.a.head_len,
+					   "Connection: close\r\n", 19))
+			fail_msg("head %zu: the answer does not say close, or "
+				 "the connection stayed open:\n%.*s", i,
+				 (int)c.a.head_len, c.a.data.buf);
+		bytes_release(&c.a.data);
+	}
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1703,6 +1738,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_head_keep_alive),
 		cmocka_unit_test(test_hostile_stalled_client),
 		cmocka_unit_test(test_hostile_expect_continue),
+		cmocka_unit_test(test_hostile_connection_upgrade_closes),
 		cmocka_unit_test(test_hostile_faults_close),
 		cmocka_unit_test(test_hostile_deep_nesting),
 		cmocka_unit_test(test_hostile_stop_finishes_in_flight),
