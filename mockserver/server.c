@@ -74,7 +74,7 @@ struct framing {
 	bool expect_continue;     /* Expect: 100-continue */
 	const char *connection;   /* the first Connection header, or NULL */
 	bool close_asked;         /* a Connection header names close or
-				   * upgrade (civetweb then closes) */
+				   * holds upgrade (civetweb then closes) */
 };
 
 
@@ -579,12 +579,13 @@ static void read_framing(const struct mg_request_info *ri,
 					      "once, as digits only";
 		} else if (strcasecmp(name, "Connection") == 0) {
 			/* civetweb reads the first; the lines are one
-			 * list, and a close anywhere in it closes. With
-			 * upgrade, civetweb closes whatever else it says
-			 * (the mock upgrades to nothing). */
+			 * list, and a close anywhere in it closes. Where
+			 * "upgrade" appears, even inside a word, civetweb
+			 * closes whatever else it says (the mock upgrades
+			 * to nothing). */
 			if (!fr->connection)
 				fr->connection = v;
-			if (has_option(v, "close") || has_option(v, "upgrade"))
+			if (has_option(v, "close") || strcasestr(v, "upgrade"))
 				fr->close_asked = true;
 		}
 	}

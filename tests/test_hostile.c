@@ -1706,6 +1706,9 @@ static void test_hostile_connection_upgrade_closes(void **state)
 		"Connection: keep-alive, Upgrade\r\n\r\n",
 		"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 		"Connection: Upgrade\r\nConnection: keep-alive\r\n\r\n",
+		/* civetweb looks for the word anywhere in the value */
+		"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		"Connection: keep-alive, upgrade-insecure-requests\r\n\r\n",
 	};
 	struct fixture *fx = *state;
 
