@@ -21,9 +21,13 @@ need /usr/include/cjson/cJSON.h libcjson-dev
 need /usr/include/uuid/uuid.h uuid-dev
 if [ "${1:-build}" = test ]; then
 	need /usr/include/cmocka.h libcmocka-dev
-	# curl.h sits under the multiarch folder on Debian: accept any.
-	ls /usr/include/*/curl/curl.h /usr/include/curl/curl.h \
-	    >/dev/null 2>&1 || want="$want libcurl4-openssl-dev"
+	# curl.h sits under the multiarch folder on Debian: accept any
+	# (ls of both fails when either is missing, so look at each).
+	curl_h=""
+	for f in /usr/include/*/curl/curl.h /usr/include/curl/curl.h; do
+		[ -e "$f" ] && curl_h=$f
+	done
+	[ -n "$curl_h" ] || want="$want libcurl4-openssl-dev"
 	need curl curl
 fi
 if [ "${1:-build}" = bench ]; then
