@@ -20,7 +20,6 @@
 
 #define GATEWAY_PREFIX "/jsm/"
 #define CONTROL_PREFIX "/__mock"
-#define DELAY_SLICE_MS 50     /* how often a delay looks for a stop */
 
 
 const char *ms_request_header(const struct ms_request *req,
@@ -558,21 +557,13 @@ static void rule_answer(struct ms_call *call, const struct ms_rule *r,
 
 
 /* Sleep ms milliseconds with the tenant's lock let go (a rule acted,
- * so the lock is held for writing, and is again after), in slices, so
- * that a stop that will wait no longer ends it (cut_delays). */
+ * so the lock is held for writing, and is again after); a stop that
+ * will wait no longer ends it (cut_delays). */
 static void rule_delay(struct ms_call *call, int64_t ms)
 {
-	int64_t end = ms_mono_us() + ms * 1000, left;
-
 	pthread_rwlock_unlock(&call->tenant->lock);
 	call->looked_up = false;   /* the token may be gone by now */
-	while ((left = end - ms_mono_us()) > 0 &&
-	       !atomic_load(&call->srv->cut_delays)) {
-		int64_t us = left < DELAY_SLICE_MS * 1000
-				     ? left : DELAY_SLICE_MS * 1000;
-		struct timespec ts = {0, (long)us * 1000L};
-		nanosleep(&ts, NULL);
-	}
+	ms_sleep_ms(ms, &call->srv->cut_delays);
 	pthread_rwlock_wrlock(&call->tenant->lock);
 	ms_events_due(&call->tenant->state);
 	call->now = vclock_now(&call->tenant->state.clock);

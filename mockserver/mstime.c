@@ -615,3 +615,19 @@ int64_t ms_mono_us(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+
+#define SLEEP_SLICE_US 50000
+
+void ms_sleep_ms(int64_t ms, const atomic_bool *cut)
+{
+	int64_t end = ms_mono_us() + ms * 1000, left;
+
+	while ((left = end - ms_mono_us()) > 0 &&
+	       !(cut && atomic_load(cut))) {
+		int64_t us = left < SLEEP_SLICE_US ? left : SLEEP_SLICE_US;
+		struct timespec ts = {0, (long)us * 1000L};
+
+		nanosleep(&ts, NULL);
+	}
+}

@@ -14,6 +14,7 @@
 #ifndef MS_MSTIME_H
 #define MS_MSTIME_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,5 +90,8 @@ ms_time_t ms_wall_now(void);
 int64_t ms_mono_now(void);
 /* Microseconds of the monotonic clock, for measuring durations. */
 int64_t ms_mono_us(void);
+/* Sleep ms milliseconds by the monotonic clock, looking every 50 ms
+ * whether *cut (may be NULL) is set, and returning then. */
+void ms_sleep_ms(int64_t ms, const atomic_bool *cut);
 
 #endif /* MS_MSTIME_H */

@@ -124,7 +124,8 @@ static char *journal_query(const char *query)
 		if (name < pair && header_is_credential(key)) {
 			memcpy(out + o, p, name);
 			o += name;
-			o += (size_t)sprintf(out + o, "=<redacted>");
+			memcpy(out + o, MS_LIT("=<redacted>"));
+			o += sizeof("=<redacted>") - 1;
 		} else {
 			memcpy(out + o, p, pair);
 			o += pair;

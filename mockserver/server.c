@@ -24,8 +24,7 @@
 #define REQUEST_TIMEOUT_MS "10000"
 #define BODY_DEADLINE_MS 10000  /* a whole body must come in this time */
 #define STALL_MS 30000          /* a stall without its own delay */
-#define STALL_SLICE_MS 50       /* how often a stall looks for a stop */
-#define DRAIN_POLL_MS 5
+#define DRAIN_POLL_MS 5         /* how often a stop looks for idleness */
 /* civetweb's own limit (MG_MAX_HEADERS): it drops the headers after. */
 #define MS_REQUEST_HEADERS_MAX 64
 
@@ -250,8 +249,8 @@ static bool has_option(const char *list, const char *option)
 /* Would civetweb keep this connection open after the answer? Its own
  * rule (should_keep_alive): the request's Connection header (c, may be
  * NULL) naming keep-alive, else HTTP/1.1; and ours: no close asked by
- * the answer or (on_request sees to it) by the request. Our answer
- * says the same, since we write it whole. */
+ * the answer (on_request adds one when the request asks to close). Our
+ * answer says the same, since we write it whole. */
 static bool keeps_alive(const struct mg_connection *conn,
 			const struct ms_response *resp, const char *c)
 {
@@ -260,7 +259,7 @@ static bool keeps_alive(const struct mg_connection *conn,
 	if (answer_closes(resp))
 		return false;
 	if (c)
-		return has_option(c, "keep-alive") && !has_option(c, "close");
+		return has_option(c, "keep-alive");
 	return ri->http_version && strcmp(ri->http_version, "1.1") == 0;
 }
 
@@ -455,18 +454,13 @@ static void write_fault(struct mg_connection *conn,
 {
 	static const char body[] = "{\"errorMessages\":[\"This answer was "
 				   "cut short by the mock\"],\"errors\":{}}";
-	int64_t ms = resp->fault_ms ? resp->fault_ms : STALL_MS;
 	char date[MS_HTTP_DATE_BUFSZ];
 	char clen[24];
 
 	/* A stall never answers: a stop need not wait for its end. */
-	for (; resp->fault == MS_FAULT_STALL && ms > 0 &&
-	       !atomic_load(stopping); ms -= STALL_SLICE_MS) {
-		int64_t slice = ms < STALL_SLICE_MS ? ms : STALL_SLICE_MS;
-		struct timespec ts = {0, (long)slice * 1000000L};
-		while (nanosleep(&ts, &ts) != 0)
-			;
-	}
+	if (resp->fault == MS_FAULT_STALL)
+		ms_sleep_ms(resp->fault_ms ? resp->fault_ms : STALL_MS,
+			    stopping);
 	if (resp->fault != MS_FAULT_EMPTY && resp->fault != MS_FAULT_TRUNCATE)
 		return;
 	snprintf(clen, sizeof(clen), "%zu",
@@ -551,7 +545,7 @@ static bool length_ok(const char *v)
 static void read_framing(const struct mg_request_info *ri,
 			 struct framing *fr)
 {
-	*fr = (struct framing){NULL, 0, 0, false, false, NULL, false};
+	*fr = (struct framing){0};
 	for (int i = 0; i < ri->num_headers; i++) {
 		const char *name = ri->http_headers[i].name;
 		const char *v = ri->http_headers[i].value;
@@ -686,14 +680,10 @@ static int on_request(struct mg_connection *conn)
 	 * before civetweb writes the fault's head, so that it says so). */
 	closing = answer_closes(&resp) ||
 		  (resp.fault && resp.fault != MS_FAULT_EMPTY);
-	/* "keep-alive, close", or the two on two lines: civetweb would keep
-	 * it, seeing keep-alive first. */
-	if (fr.close_asked && !closing) {
-		ms_reply_header(&resp, "Connection", "close");
-		closing = true;
-	}
-	/* Once a stop is asked, no connection waits for another request. */
-	if (!closing && atomic_load(&h->stopping)) {
+	/* The client asked to close ("keep-alive, close", or the two on
+	 * two lines: civetweb would keep it, seeing keep-alive first), or
+	 * a stop is asked: no connection waits for another request. */
+	if (!closing && (fr.close_asked || atomic_load(&h->stopping))) {
 		ms_reply_header(&resp, "Connection", "close");
 		closing = true;
 	}
@@ -872,14 +862,7 @@ static void *poke(void *arg)
 }
 
 
-/*
- * Let the requests in flight finish: none for two looks in a row (one
- * whose head civetweb has just read may not have counted itself at the
- * first), or stop_wait_s at most; then rule delays are cut short, so
- * that mg_stop(), which waits for every worker, need not wait for
- * them. New requests are still served meanwhile, each closing its
- * connection.
- */
+/* Requests between on_request's start and end, over all slots. */
 static int in_flight(struct ms_http *h)
 {
 	int n = 0;
@@ -889,6 +872,14 @@ static int in_flight(struct ms_http *h)
 	return n;
 }
 
+/*
+ * Let the requests in flight finish: none for two looks in a row (one
+ * whose head civetweb has just read may not have counted itself at the
+ * first), or stop_wait_s at most, or until a signal of interrupt; then
+ * rule delays are cut short, so that mg_stop(), which waits for every
+ * worker, need not wait for them. New requests are still served
+ * meanwhile, each closing its connection.
+ */
 static void drain(struct ms_http *h, const sigset_t *interrupt)
 {
 	int64_t deadline = ms_mono_us() + h->stop_wait_s * 1000000LL;

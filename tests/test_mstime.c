@@ -4,6 +4,7 @@
  */
 #include "testutil.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -285,6 +286,27 @@ static void test_mstime_http_date(void **state)
 /* Dates one after another: within a second, across one (before 1970
  * too, where a second's milliseconds count up from a negative time),
  * and back. */
+/* ms_sleep_ms sleeps its time by the monotonic clock, and returns at
+ * once when its flag is set (rule delays and stalls at a stop). */
+static void test_mstime_sleep_ms(void **state)
+{
+	atomic_bool cut = false;
+	int64_t start;
+
+	(void)state;
+	start = ms_mono_us();
+	ms_sleep_ms(120, NULL);
+	assert_true(ms_mono_us() - start >= 120000);
+	start = ms_mono_us();
+	ms_sleep_ms(80, &cut);
+	assert_true(ms_mono_us() - start >= 80000);
+	atomic_store(&cut, true);
+	start = ms_mono_us();
+	ms_sleep_ms(60000, &cut);
+	assert_true(ms_mono_us() - start < 1000000);
+}
+
+
 static void test_mstime_http_date_in_turn(void **state)
 {
 	static const struct {
@@ -728,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_mstime_time_round_trip),
 		cmocka_unit_test(test_mstime_http_date),
 		cmocka_unit_test(test_mstime_http_date_in_turn),
+		cmocka_unit_test(test_mstime_sleep_ms),
 		cmocka_unit_test(test_mstime_add_month_end_common_year),
 		cmocka_unit_test(test_mstime_add_month_end_leap_year),
 		cmocka_unit_test(test_mstime_add_year_from_leap_day),
